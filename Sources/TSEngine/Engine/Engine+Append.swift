@@ -1,0 +1,108 @@
+import TSEncoding
+
+extension Engine {
+    /// Appends a batch and returns once it is durable per the sync policy (by default after
+    /// the fsync of the WAL group that carries it).
+    ///
+    /// Samples are validated one by one: a type conflict or the series limit rejects that
+    /// sample only (reported in the result); all others are written. Out-of-order and
+    /// duplicate timestamps are accepted; for a repeated timestamp the last write wins.
+    /// Throws only when nothing could be written: engine closed, database missing (with
+    /// auto-create off), or the WAL failed.
+    @discardableResult
+    public func append(_ batch: WriteBatch) throws -> AppendResult {
+        var result = AppendResult()
+        if batch.isEmpty { return result }
+        var enc = WALBatchEncoder()
+        let seq: UInt64
+        let needSeal: Bool
+        lock.lock()
+        do {
+            defer { lock.unlock() }
+            if closed { throw EngineError.closed }
+            let db = try databaseLocked(batch.database, create: options.createDatabaseOnWrite)
+            let limit = options.maxSeriesPerDatabase
+            try batch.arena.withUnsafeBytes { arena in
+                var start = 0
+                for i in 0..<batch.count {
+                    let end = batch.keyEnds[i]
+                    let key = UnsafeRawBufferPointer(rebasing: arena[start..<end])
+                    start = end
+                    let type = batch.types[i]
+                    let h = SeriesCatalog.hash(key)
+                    let id: UInt32
+                    if let existing = db.catalog.lookup(key, hash: h) {
+                        id = existing
+                        let have = db.catalog.infos[Int(id)]!.type
+                        if have != type {
+                            let k = db.catalog.infos[Int(id)]!.key
+                            result.rejected.append((i, .fieldTypeConflict(measurement: k.measurement, field: k.field, input: type, existing: have)))
+                            continue
+                        }
+                    } else {
+                        if limit > 0 && db.catalog.seriesCount >= limit {
+                            result.rejected.append((i, .seriesLimitExceeded(database: db.name, limit: limit)))
+                            continue
+                        }
+                        guard let new = db.catalog.insert(canonical: key, type: type) else {
+                            result.rejected.append((i, .invalidName("malformed series key")))
+                            continue
+                        }
+                        id = new
+                        enc.addDef(id: id, type: type, canonicalKey: key)
+                    }
+                    let t = batch.timestamps[i]
+                    if type == .string {
+                        let s = batch.strings[Int(batch.bits[i])]
+                        db.head.append(id, t, string: s)
+                        enc.addSample(id: id, timestamp: t, type: type, bits: 0, string: s)
+                    } else {
+                        db.head.append(id, t, batch.bits[i])
+                        enc.addSample(id: id, timestamp: t, type: type, bits: batch.bits[i], string: nil)
+                    }
+                    result.written += 1
+                }
+            }
+            if enc.isEmpty { return result }
+            enc.finish(database: db.name)
+            seq = try enc.buf.withUnsafeBytes { try wal.enqueue($0) }
+            needSeal = headNeedsSealLocked(db)
+        }
+        try wal.waitDurable(seq)
+        if needSeal { requestSeal() }
+        return result
+    }
+
+    /// Convenience: append one sample.
+    @discardableResult
+    public func append(database: String, _ key: SeriesKey, _ timestamp: Int64, _ value: Value) throws -> AppendResult {
+        var b = WriteBatch(database: database)
+        b.append(key, timestamp, value)
+        return try append(b)
+    }
+
+    func headNeedsSealLocked(_ db: Database) -> Bool {
+        let h = db.head
+        if h.isEmpty { return false }
+        if h.bytes >= options.headMemoryLimit { return true }
+        let span = Double(h.maxT) - Double(h.minT)
+        return span > Double(options.blockRange) * options.sealSpanFactor
+    }
+
+    func sealNeeded() -> Bool {
+        lock.withLock {
+            if sealRequested { return true }
+            var total = 0
+            for d in databases.values {
+                if headNeedsSealLocked(d) { return true }
+                total += d.head.bytes
+            }
+            return total >= options.headMemoryLimit
+        }
+    }
+
+    func requestSeal() {
+        lock.withLock { sealRequested = true }
+        poke()
+    }
+}

@@ -1,0 +1,197 @@
+/// A series chosen by a selector.
+public struct SeriesRef: Sendable {
+    public let id: UInt32
+    public let key: SeriesKey
+    public let type: ValueType
+}
+
+/// A piece of one series' data in one source, with its precedence for duplicate timestamps.
+struct Chunk {
+    enum Source {
+        case block(Segment, BlockRef)
+        case memory(SampleColumns)
+    }
+    var minT: Int64
+    var maxT: Int64
+    var precedence: UInt64
+    var source: Source
+}
+
+/// A consistent view of where one series' data lives, taken under the engine lock.
+public struct SeriesSnapshot: Sendable {
+    public let ref: SeriesRef
+    let chunks: [Chunk]
+}
+
+extension Chunk: @unchecked Sendable {}
+
+extension Engine {
+    /// Series of `database` matching `selector`, sorted by ID.
+    public func select(_ database: String, _ selector: SeriesSelector) throws -> [SeriesRef] {
+        try lock.withLock {
+            let db = try databaseLocked(database, create: false)
+            return db.catalog.index.select(selector).compactMap { id in
+                db.catalog.info(id).map { SeriesRef(id: $0.id, key: $0.key, type: $0.type) }
+            }
+        }
+    }
+
+    public func series(_ database: String, id: UInt32) throws -> SeriesRef? {
+        try lock.withLock {
+            let db = try databaseLocked(database, create: false)
+            return db.catalog.info(id).map { SeriesRef(id: $0.id, key: $0.key, type: $0.type) }
+        }
+    }
+
+    public func measurements(_ database: String, matching name: SeriesSelector.Name = .any) throws -> [String] {
+        try lock.withLock { try databaseLocked(database, create: false).catalog.index.measurementNames(matching: name) }
+    }
+
+    public func tagKeys(_ database: String, measurement: String) throws -> [String] {
+        try lock.withLock { try databaseLocked(database, create: false).catalog.index.tagKeys(measurement) }
+    }
+
+    /// Values of tag `key` in `measurement`, each with the sorted IDs of the series carrying it.
+    public func tagValues(_ database: String, measurement: String, key: String) throws -> [String: [UInt32]] {
+        try lock.withLock { try databaseLocked(database, create: false).catalog.index.tagValues(measurement, key: key) }
+    }
+
+    public func fieldKeys(_ database: String, measurement: String) throws -> [(String, ValueType)] {
+        try lock.withLock { try databaseLocked(database, create: false).catalog.index.fields(measurement) }
+    }
+
+    /// Takes a snapshot of where the data of `refs` within `range` lives. Decoding happens
+    /// later, outside the lock, in `scan`.
+    public func snapshot(_ database: String, _ refs: [SeriesRef], range: TimeRange) throws -> [SeriesSnapshot] {
+        try lock.withLock {
+            let db = try databaseLocked(database, create: false)
+            return refs.map { ref in
+                var chunks: [Chunk] = []
+                for seg in db.segments where seg.maxT >= range.min && seg.minT <= range.max {
+                    guard let e = seg.entry(ref.id) else { continue }
+                    for b in e.blocks where range.overlaps(min: b.minT, max: b.maxT) {
+                        chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b)))
+                    }
+                }
+                for (head, prec) in [(db.frozen, UInt64.max - 1), (db.head, UInt64.max)] {
+                    guard let h = head, let s = h.get(ref.id), s.count > 0, range.overlaps(min: s.minT, max: s.maxT) else { continue }
+                    s.normalize()
+                    let lo = lowerBound(s.timestamps, range.min)
+                    let hi = upperBound(s.timestamps, range.max)
+                    guard lo < hi else { continue }
+                    let cols = SampleColumns(timestamps: Array(s.timestamps[lo..<hi]),
+                                             values: ColumnValues.from(type: ref.type, bits: s.bits[lo..<hi], strings: s.strings))
+                    chunks.append(Chunk(minT: cols.timestamps[0], maxT: cols.timestamps[cols.count - 1], precedence: prec, source: .memory(cols)))
+                }
+                return SeriesSnapshot(ref: ref, chunks: chunks)
+            }
+        }
+    }
+
+    /// A snapshot of one series over the given segments only (compaction input).
+    func snapshotOf(_ ref: SeriesRef, in segments: [Segment]) -> SeriesSnapshot {
+        var chunks: [Chunk] = []
+        for seg in segments {
+            guard let e = seg.entry(ref.id) else { continue }
+            for b in e.blocks { chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b))) }
+        }
+        return SeriesSnapshot(ref: ref, chunks: chunks)
+    }
+
+    /// Streams the data of one series in `range` in ascending time, merging the head and
+    /// all segments; for a timestamp present in several sources the newest write wins.
+    /// `body` receives consecutive, non-overlapping pieces; return false to stop early.
+    /// Memory is bounded by the largest group of mutually overlapping blocks.
+    public func scan(_ snap: SeriesSnapshot, range: TimeRange, _ body: (SampleColumns) throws -> Bool) throws {
+        let chunks = snap.chunks.sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
+        var i = 0
+        while i < chunks.count {
+            // A cluster: chunks whose time ranges overlap transitively.
+            var j = i + 1
+            var clusterMax = chunks[i].maxT
+            while j < chunks.count && chunks[j].minT <= clusterMax {
+                clusterMax = max(clusterMax, chunks[j].maxT)
+                j += 1
+            }
+            var cols: SampleColumns
+            if j == i + 1 {
+                cols = try load(chunks[i], type: snap.ref.type)
+            } else {
+                cols = try merge(chunks[i..<j].map { ($0.precedence, try load($0, type: snap.ref.type)) }, type: snap.ref.type)
+            }
+            cols = clip(cols, range)
+            if !cols.isEmpty, try !body(cols) { return }
+            i = j
+        }
+    }
+
+    /// All data of one series in `range`, materialized.
+    public func read(_ database: String, _ ref: SeriesRef, range: TimeRange = .all) throws -> SampleColumns {
+        let snap = try snapshot(database, [ref], range: range)[0]
+        var out = SampleColumns(type: ref.type)
+        try scan(snap, range: range) { c in
+            out.timestamps.append(contentsOf: c.timestamps)
+            out.values.append(from: c.values, range: 0..<c.count)
+            return true
+        }
+        return out
+    }
+
+    private func load(_ c: Chunk, type: ValueType) throws -> SampleColumns {
+        switch c.source {
+        case .memory(let cols): return cols
+        case .block(let seg, let ref): return try seg.readBlock(ref, type: type)
+        }
+    }
+
+    /// Merges sorted inputs; for equal timestamps the input with the highest precedence wins.
+    private func merge(_ inputs: [(UInt64, SampleColumns)], type: ValueType) -> SampleColumns {
+        var order: [(t: Int64, p: UInt64, src: Int, idx: Int)] = []
+        order.reserveCapacity(inputs.reduce(0) { $0 + $1.1.count })
+        for (s, (p, cols)) in inputs.enumerated() {
+            for (k, t) in cols.timestamps.enumerated() { order.append((t, p, s, k)) }
+        }
+        order.sort { $0.t < $1.t || ($0.t == $1.t && $0.p > $1.p) }
+        var out = SampleColumns(type: type)
+        out.timestamps.reserveCapacity(order.count)
+        var last: Int64? = nil
+        for o in order where o.t != last {
+            last = o.t
+            out.timestamps.append(o.t)
+            out.values.append(from: inputs[o.src].1.values, at: o.idx)
+        }
+        return out
+    }
+
+    private func clip(_ c: SampleColumns, _ r: TimeRange) -> SampleColumns {
+        guard let f = c.timestamps.first, let l = c.timestamps.last else { return c }
+        if f >= r.min && l <= r.max { return c }
+        let lo = lowerBound(c.timestamps, r.min), hi = upperBound(c.timestamps, r.max)
+        var out = SampleColumns(type: c.values.type)
+        if lo < hi {
+            out.timestamps = Array(c.timestamps[lo..<hi])
+            out.values.append(from: c.values, range: lo..<hi)
+        }
+        return out
+    }
+}
+
+/// First index whose element is ≥ `v`.
+func lowerBound(_ a: [Int64], _ v: Int64) -> Int {
+    var lo = 0, hi = a.count
+    while lo < hi {
+        let m = (lo + hi) / 2
+        if a[m] < v { lo = m + 1 } else { hi = m }
+    }
+    return lo
+}
+
+/// First index whose element is > `v`.
+func upperBound(_ a: [Int64], _ v: Int64) -> Int {
+    var lo = 0, hi = a.count
+    while lo < hi {
+        let m = (lo + hi) / 2
+        if a[m] <= v { lo = m + 1 } else { hi = m }
+    }
+    return lo
+}

@@ -1,0 +1,162 @@
+/// Sealing (head → segments) and compaction (segments → fewer segments).
+extension Engine {
+    /// Seals every head into segments and returns when they are durable; then removes the
+    /// WAL files whose records they hold. Appends continue meanwhile (into a fresh head).
+    public func flush() throws {
+        try seal()
+    }
+
+    /// Seals and then compacts every window with more than one segment.
+    public func flushAndCompact() throws {
+        try seal()
+        try compactAll(limit: .max)
+    }
+
+    func seal() throws {
+        maintenance.lock()
+        defer { maintenance.unlock() }
+        // Freeze: swap each non-empty head for an empty one and rotate the WAL, atomically
+        // with respect to appends (both under the engine lock).
+        let (work, walIndex): ([Database], Int) = try lock.withLock {
+            if closed { throw EngineError.closed }
+            sealRequested = false
+            var work: [Database] = []
+            for db in databases.values {
+                if db.frozen != nil {
+                    work.append(db)  // left over from a failed seal: write it first
+                } else if !db.head.isEmpty {
+                    db.frozen = db.head
+                    db.head = Head()
+                    work.append(db)
+                }
+            }
+            return (work, work.isEmpty ? 0 : try wal.rotate())
+        }
+        if work.isEmpty { return }
+        for db in work {
+            try writeFrozen(db)
+        }
+        try wal.removeFiles(below: walIndex)
+        lock.withLock { seals += 1 }
+    }
+
+    /// Writes a database's frozen head as one segment per time window, then swaps it for them.
+    private func writeFrozen(_ db: Database) throws {
+        guard let frozen = lock.withLock({ db.frozen }) else { return }
+        let infos: [SeriesInfo?] = lock.withLock { db.catalog.infos }
+        // Split every series into windows: window start → [(id, lo..<hi)].
+        var windows: [Int64: [(UInt32, Range<Int>)]] = [:]
+        for (i, s) in frozen.series.enumerated() {
+            guard let s, s.count > 0 else { continue }
+            s.normalize()
+            var lo = 0
+            while lo < s.count {
+                let w = windowStart(s.timestamps[lo])
+                let end = w > Int64.max - options.blockRange ? Int64.max : w + options.blockRange
+                var hi = lowerBound(s.timestamps, end)
+                if hi <= lo { hi = s.count }
+                windows[w, default: []].append((UInt32(i), lo..<hi))
+                lo = hi
+            }
+        }
+        var written: [Segment] = []
+        do {
+            for w in windows.keys.sorted() {
+                let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
+                let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel)
+                do {
+                    for (id, r) in windows[w]! {
+                        let info = infos[Int(id)]!
+                        let s = frozen.series[Int(id)]!
+                        let cols = SampleColumns(timestamps: Array(s.timestamps[r]),
+                                                 values: ColumnValues.from(type: info.type, bits: s.bits[r], strings: s.strings))
+                        try writer.add(id: id, type: info.type, canonical: info.canonical, columns: cols)
+                    }
+                    try writer.finish()
+                } catch {
+                    writer.abort()
+                    throw error
+                }
+                written.append(try Segment(path: writer.path))
+            }
+        } catch {
+            // Keep the frozen head (still queryable, still in the WAL); a later seal retries.
+            // Segments already written hold a copy of some of its data, which is harmless:
+            // equal timestamps resolve to equal values, and compaction merges them.
+            lock.withLock {
+                db.segments.append(contentsOf: written)
+                db.segments.sort { $0.seq < $1.seq }
+            }
+            throw error
+        }
+        lock.withLock {
+            db.segments.append(contentsOf: written)
+            db.segments.sort { $0.seq < $1.seq }
+            db.frozen = nil
+        }
+    }
+
+    func windowStart(_ t: Int64) -> Int64 {
+        let r = options.blockRange
+        let q = t / r
+        return (t % r < 0 ? q - 1 : q) * r
+    }
+
+    /// Compacts up to `limit` windows that hold several segments.
+    func compactAll(limit: Int) throws {
+        var done = 0
+        while done < limit {
+            maintenance.lock()
+            defer { maintenance.unlock() }
+            let candidate: (Database, [Segment])? = lock.withLock {
+                for db in databases.values.sorted(by: { $0.name < $1.name }) {
+                    var byWindow: [Int64: [Segment]] = [:]
+                    for s in db.segments { byWindow[windowStart(s.minT), default: []].append(s) }
+                    if let (_, segs) = byWindow.filter({ $0.value.count >= max(2, options.compactionThreshold) }).min(by: { $0.key < $1.key }) {
+                        return (db, segs)
+                    }
+                }
+                return nil
+            }
+            guard let (db, inputs) = candidate else { return }
+            try compact(db, inputs)
+            done += 1
+        }
+    }
+
+    /// Merges `inputs` (all the segments of one window) into one new segment.
+    private func compact(_ db: Database, _ inputs: [Segment]) throws {
+        let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
+        let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel)
+        writer.replaces = inputs.map { $0.seq }
+        do {
+            var ids = Set<UInt32>()
+            for s in inputs { ids.formUnion(s.seriesIDs) }
+            for id in ids.sorted() {
+                let e = inputs.lazy.compactMap { $0.entry(id) }.first!
+                let ref = SeriesRef(id: id, key: SeriesKey(canonical: e.canonical) ?? SeriesKey(measurement: "", field: ""), type: e.type)
+                var chunks: [SeriesSnapshot] = []
+                chunks.append(snapshotOf(ref, in: inputs))
+                var merged = SampleColumns(type: e.type)
+                try scan(chunks[0], range: .all) { c in
+                    merged.timestamps.append(contentsOf: c.timestamps)
+                    merged.values.append(from: c.values, range: 0..<c.count)
+                    return true
+                }
+                try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
+            }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        let out = try Segment(path: writer.path)
+        let gone = Set(inputs.map { $0.seq })
+        lock.withLock {
+            db.segments = (db.segments.filter { !gone.contains($0.seq) } + [out]).sorted { $0.seq < $1.seq }
+            compactions += 1
+        }
+        for s in inputs { try Platform.remove(s.path) }
+        try Platform.syncDirectory(db.segmentsDir)
+    }
+}

@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TSEncoding
+
+/// The storage engine: databases of series, a shared write-ahead log, in-memory heads and
+/// immutable memory-mapped segments.
+///
+/// Thread-safety: every public method may be called from any thread. Appends are ordered by
+/// one lock held while a batch is applied to the head and its WAL record is queued; the fsync
+/// happens outside it (group commit). Reads take a snapshot under the lock and decode
+/// outside it. Sealing and compaction run one at a time (the maintenance lock).
+///
+/// Layout of the data directory (docs/format/segment.md, docs/format/wal.md):
+/// ```
+/// LOCK                      flock'ed while open
+/// wal/00000001.wal ...      the write-ahead log
+/// db/<name>/segments/<seq>.seg
+/// ```
+public final class Engine: @unchecked Sendable {
+    public let path: String
+    public let options: EngineOptions
+    let lock = Lock()
+    let maintenance = Lock()
+    private let wakeup: Condition
+    let wal: WAL
+    var databases: [String: Database] = [:]
+    var nextSeq: UInt64 = 1
+    private let lockFile: Platform.File
+    var closed = false
+    private var maintenanceThread: pthread_t?
+    var sealRequested = false
+    var seals: UInt64 = 0
+    var compactions: UInt64 = 0
+    var quarantined: UInt64 = 0
+    public let replayReport: WALReplayReport
+    /// Set when background maintenance failed; reported by `stats` and the daemon.
+    var maintenanceError: String?
+
+    var walDir: String { path + "/wal" }
+    var dbRoot: String { path + "/db" }
+
+    /// Opens (creating if needed) the data directory at `path`, loads segments and replays the
+    /// WAL. A torn or corrupt WAL tail is truncated at the last good record (logged, counted in
+    /// `stats().wal.corruptTailsTruncated`); an unreadable segment is renamed to `*.corrupt` and
+    /// skipped.
+    public init(path: String, options: EngineOptions = EngineOptions()) throws {
+        self.path = path
+        self.options = options
+        self.wakeup = Condition(Lock())
+        try Platform.makeDirectories(path)
+        lockFile = try Platform.lockFile(path + "/LOCK")
+        try Platform.makeDirectories(path + "/wal")
+        try Platform.makeDirectories(path + "/db")
+
+        // 1. Segments: the persisted series tables and data.
+        var maxSeq: UInt64 = 0
+        for name in try Platform.listDirectory(path + "/db") where Platform.isDirectory(path + "/db/" + name) {
+            let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, options: options, quarantined: &quarantined)
+            databases[name] = db
+            maxSeq = max(maxSeq, db.segments.last?.seq ?? 0)
+        }
+        nextSeq = maxSeq + 1
+
+        // 2. WAL replay into the heads.
+        let t0 = Platform.monotonicNanos()
+        var dbs = databases
+        var current: Database?
+        let root = path + "/db"
+        var report = try WALReader.replay(dir: path + "/wal") { payload in
+            try WALBatchDecoder.decode(payload, onDatabase: { name in
+                if let d = dbs[name] {
+                    current = d
+                } else {
+                    try Database.validate(name)
+                    let d = Database(name: name, dir: root + "/" + name)
+                    try Platform.makeDirectories(d.segmentsDir)
+                    dbs[name] = d
+                    current = d
+                }
+            }, onDef: { def in
+                let ok = def.canonicalKey.withUnsafeBytes { current!.catalog.insert(canonical: $0, type: def.type, id: def.id) }
+                if ok == nil { throw EncodingError.corrupt("bad series key in WAL") }
+            }, onSample: { s in
+                guard let info = current!.catalog.info(s.series), info.type == s.type else {
+                    throw EncodingError.corrupt("WAL sample for unknown series \(s.series)")
+                }
+                if s.type == .string {
+                    current!.head.append(s.series, s.timestamp, string: s.string ?? "")
+                } else {
+                    current!.head.append(s.series, s.timestamp, s.bits)
+                }
+            })
+        }
+        databases = dbs
+        for d in databases.values { d.catalog.finishLoading() }
+        let replayNanos = Platform.monotonicNanos() - t0
+        if let cut = report.truncatedAt {
+            options.log(.warning, "WAL \(cut.file) truncated at byte \(cut.offset) (\(cut.reason)); later records lost; removed files: \(report.removedFiles)")
+        }
+        wal = try WAL(dir: path + "/wal", nextIndex: report.nextIndex, policy: options.syncPolicy, segmentSize: options.walSegmentSize)
+        report.nextIndex = wal.fileIndex
+        replayReport = report
+        wal.noteReplay(records: report.records, bytes: report.bytes, nanos: replayNanos, truncated: report.truncatedAt != nil)
+        if report.records > 0 {
+            options.log(.info, "replayed \(report.records) WAL records (\(report.bytes) bytes) in \(replayNanos / 1_000_000) ms")
+        }
+        if options.backgroundMaintenance { startMaintenance() }
+    }
+
+    static func loadDatabase(name: String, dir: String, options: EngineOptions, quarantined: inout UInt64) throws -> Database {
+        let db = Database(name: name, dir: dir)
+        try Platform.makeDirectories(db.segmentsDir)
+        var segs: [Segment] = []
+        for f in try Platform.listDirectory(db.segmentsDir) {
+            let p = db.segmentsDir + "/" + f
+            if f.hasSuffix(".tmp") {
+                // An unfinished write: never renamed into place, so never acknowledged.
+                try Platform.remove(p)
+                continue
+            }
+            guard SegmentFormat.seq(ofFileName: f) != nil else { continue }
+            do {
+                segs.append(try Segment(path: p))
+            } catch {
+                options.log(.error, "quarantining unreadable segment \(p): \(error)")
+                try Platform.rename(p, p + ".corrupt")
+                quarantined += 1
+            }
+        }
+        // Remove inputs of a compaction that finished but had not deleted them yet.
+        let replaced = Set(segs.flatMap { $0.replaces })
+        for s in segs where replaced.contains(s.seq) { try Platform.remove(s.path) }
+        segs = segs.filter { !replaced.contains($0.seq) }.sorted { $0.seq < $1.seq }
+        try Platform.syncDirectory(db.segmentsDir)
+        for s in segs {
+            for e in s.series.values {
+                let got = e.canonical.withUnsafeBytes { db.catalog.insert(canonical: $0, type: e.type, id: e.id) }
+                if got != e.id {
+                    throw EngineError.corrupt(path: s.path, detail: "series \(e.id) conflicts with the series table of another segment")
+                }
+            }
+        }
+        db.segments = segs
+        return db
+    }
+
+    /// Seals the heads, stops maintenance, syncs and closes the WAL. Idempotent.
+    public func close() throws {
+        let already: Bool = lock.withLock {
+            defer { closed = true }
+            return closed
+        }
+        if already { return }
+        wakeup.lock.withLock { wakeup.broadcast() }
+        if let t = maintenanceThread { pthread_join(t, nil) }
+        try wal.close()
+        Platform.close(lockFile)
+    }
+
+    deinit {
+        if !closed { try? close() }
+    }
+
+    // MARK: databases
+
+    public func createDatabase(_ name: String) throws {
+        try lock.withLock { _ = try databaseLocked(name, create: true) }
+    }
+
+    public func databaseNames() -> [String] {
+        lock.withLock { databases.keys.sorted() }
+    }
+
+    func databaseLocked(_ name: String, create: Bool) throws -> Database {
+        if let d = databases[name] { return d }
+        guard create else { throw EngineError.databaseNotFound(name) }
+        try Database.validate(name)
+        let d = Database(name: name, dir: dbRoot + "/" + name)
+        try Platform.makeDirectories(d.segmentsDir)
+        databases[name] = d
+        return d
+    }
+
+    // MARK: stats
+
+    public func stats() -> EngineStats {
+        let walStats = wal.snapshotStats()
+        var walBytes = 0
+        if let names = try? Platform.listDirectory(walDir) {
+            for n in names { walBytes += Platform.fileSize(path: walDir + "/" + n) ?? 0 }
+        }
+        return lock.withLock {
+            let dbs = databases.values.sorted { $0.name < $1.name }.map { d in
+                DatabaseStats(name: d.name, series: d.catalog.seriesCount,
+                              headSamples: d.head.sampleCount + (d.frozen?.sampleCount ?? 0),
+                              headBytes: d.head.bytes + (d.frozen?.bytes ?? 0),
+                              segments: d.segments.count,
+                              segmentBytes: d.segments.reduce(0) { $0 + $1.sizeBytes },
+                              segmentSamples: d.segments.reduce(0) { $0 + $1.sampleCount })
+            }
+            return EngineStats(databases: dbs, wal: walStats, walBytesOnDisk: walBytes, seals: seals,
+                               compactions: compactions, segmentsQuarantined: quarantined)
+        }
+    }
+
+    // MARK: background maintenance
+
+    private func startMaintenance() {
+        let box = Unmanaged.passRetained(MaintenanceArgs(self))
+        var t = pthread_t()
+        pthread_create(&t, nil, { arg in
+            let a = Unmanaged<MaintenanceArgs>.fromOpaque(arg!).takeRetainedValue()
+            a.engine?.maintenanceLoop()
+            return nil
+        }, box.toOpaque())
+        maintenanceThread = t
+    }
+
+    /// Asks the maintenance thread to look for work now.
+    func poke() {
+        wakeup.lock.withLock { wakeup.signal() }
+    }
+
+    private func maintenanceLoop() {
+        while true {
+            wakeup.lock.lock()
+            wakeup.wait(nanos: options.maintenanceInterval)
+            wakeup.lock.unlock()
+            if lock.withLock({ closed }) { return }
+            do {
+                if sealNeeded() { try seal() }
+                try compactAll(limit: 1)
+                lock.withLock { maintenanceError = nil }
+            } catch {
+                options.log(.error, "background maintenance failed: \(error)")
+                lock.withLock { maintenanceError = "\(error)" }
+            }
+        }
+    }
+}
+
+private final class MaintenanceArgs {
+    weak var engine: Engine?
+    init(_ e: Engine) { engine = e }
+}
+
+extension WAL {
+    func noteReplay(records: Int, bytes: Int, nanos: UInt64, truncated: Bool) {
+        updateStats { s in
+            s.replayedRecords = UInt64(records)
+            s.replayedBytes = UInt64(bytes)
+            s.replayNanos = nanos
+            if truncated { s.corruptTailsTruncated += 1 }
+        }
+    }
+}

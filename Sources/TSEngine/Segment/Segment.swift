@@ -1,0 +1,141 @@
+import TSEncoding
+
+/// An open, immutable, memory-mapped segment file.
+///
+/// Opening validates the file size, header magic, footer checksum and the series table's
+/// checksum before anything else is read; every block's offset and length are checked to lie
+/// inside the data area. Each block read verifies the block's CRC32C, so a flipped bit is an
+/// error naming the file and block, never wrong data.
+public final class Segment: @unchecked Sendable {
+    public let path: String
+    public let seq: UInt64
+    public let minT: Int64
+    public let maxT: Int64
+    public let sizeBytes: Int
+    /// Sequence numbers of the segments this one was compacted from.
+    public let replaces: [UInt64]
+    let series: [UInt32: SegmentSeries]
+    private let file: MappedFile
+    public var sampleCount: Int { series.values.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.count } } }
+    public var seriesCount: Int { series.count }
+
+    public init(path: String) throws {
+        self.path = path
+        file = try MappedFile(path: path)
+        let b = file.bytes
+        sizeBytes = b.count
+        func corrupt(_ d: String) -> EngineError { .corrupt(path: path, detail: d) }
+        guard b.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file of \(b.count) bytes is too short") }
+        guard b.prefix(SegmentFormat.headerSize).elementsEqual(SegmentFormat.magic) else { throw corrupt("bad header magic") }
+        let fo = b.count - SegmentFormat.footerSize
+        let footer = UnsafeRawBufferPointer(rebasing: b[fo...])
+        guard footer.suffix(4).elementsEqual(SegmentFormat.footerMagic) else { throw corrupt("bad footer magic") }
+        func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: footer.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+        func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: footer.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: footer[..<56])) == u32(56) else { throw corrupt("footer checksum mismatch") }
+        let version = u32(48)
+        guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
+        let indexOffset = u64(0), indexLength = u64(8)
+        seq = u64(16)
+        minT = Int64(bitPattern: u64(24))
+        maxT = Int64(bitPattern: u64(32))
+        let nSeries = Int(u32(40))
+        guard indexOffset >= UInt64(SegmentFormat.headerSize), indexLength >= 5,
+              indexOffset + indexLength == UInt64(fo) else { throw corrupt("index bounds") }
+        let idx = UnsafeRawBufferPointer(rebasing: b[Int(indexOffset)..<fo])
+        let body = UnsafeRawBufferPointer(rebasing: idx[..<(idx.count - 4)])
+        let crc = UInt32(littleEndian: idx.loadUnaligned(fromByteOffset: idx.count - 4, as: UInt32.self))
+        guard CRC32C.checksum(body) == crc else { throw corrupt("series table checksum mismatch") }
+        var raw: [UInt8] = []
+        do {
+            guard let method = BlockCompression(rawValue: body[0]) else { throw corrupt("series table compression") }
+            if method == .none {
+                raw = Array(body[1...])
+            } else {
+                var pos = 1
+                let rawLen = try Varint.get(body, at: &pos)
+                guard rawLen <= 1 << 31 else { throw corrupt("series table size") }
+                try BlockCompression.decompress(UnsafeRawBufferPointer(rebasing: body[pos...]), method: method,
+                                                decompressedSize: Int(rawLen), into: &raw)
+            }
+            let dataEnd = Int(indexOffset)
+            (series, replaces) = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: dataEnd, expected: nSeries) }
+        } catch let e as EngineError {
+            throw e
+        } catch {
+            throw corrupt("series table: \(error)")
+        }
+    }
+
+    private static func parseIndex(_ p: UnsafeRawBufferPointer, dataEnd: Int, expected: Int) throws -> ([UInt32: SegmentSeries], [UInt64]) {
+        var pos = 0
+        let n = try Varint.get(p, at: &pos)
+        guard n == UInt64(expected) else { throw EncodingError.corrupt("series count") }
+        var out: [UInt32: SegmentSeries] = [:]
+        out.reserveCapacity(Int(n))
+        var prevID: UInt64 = 0
+        for _ in 0..<Int(n) {
+            let id = prevID + (try Varint.get(p, at: &pos))
+            guard id <= UInt64(UInt32.max), id > prevID || prevID == 0, pos < p.count,
+                  let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("series entry") }
+            prevID = id
+            pos += 1
+            let kl = try Varint.get(p, at: &pos)
+            guard kl <= UInt64(p.count - pos) else { throw EncodingError.truncated }
+            let key = Array(p[pos..<(pos + Int(kl))])
+            pos += Int(kl)
+            let nb = try Varint.get(p, at: &pos)
+            guard nb <= UInt64(p.count) else { throw EncodingError.corrupt("block count") }
+            var blocks: [BlockRef] = []
+            blocks.reserveCapacity(Int(nb))
+            for _ in 0..<Int(nb) {
+                let minT = Varint.unzigzag(try Varint.get(p, at: &pos))
+                let span = try Varint.get(p, at: &pos)
+                let count = try Varint.get(p, at: &pos)
+                let off = try Varint.get(p, at: &pos)
+                let len = try Varint.get(p, at: &pos)
+                guard count > 0, count <= UInt64(SegmentFormat.maxBlockSamples), off >= UInt64(SegmentFormat.headerSize),
+                      len >= 5, off <= UInt64(dataEnd), len <= UInt64(dataEnd) - off else {
+                    throw EncodingError.corrupt("block bounds")
+                }
+                blocks.append(BlockRef(minT: minT, maxT: minT &+ Int64(bitPattern: span), count: Int(count), offset: Int(off), length: Int(len)))
+            }
+            out[UInt32(id)] = SegmentSeries(id: UInt32(id), type: t, canonical: key, blocks: blocks)
+        }
+        let nr = try Varint.get(p, at: &pos)
+        guard nr <= UInt64(p.count) else { throw EncodingError.corrupt("replaced count") }
+        var replaced: [UInt64] = []
+        for _ in 0..<Int(nr) { replaced.append(try Varint.get(p, at: &pos)) }
+        guard pos == p.count else { throw EncodingError.corrupt("trailing bytes in series table") }
+        return (out, replaced)
+    }
+
+    /// The series IDs in this segment.
+    var seriesIDs: Dictionary<UInt32, SegmentSeries>.Keys { series.keys }
+
+    func entry(_ id: UInt32) -> SegmentSeries? { series[id] }
+
+    /// Decodes one block (checksum verified).
+    func readBlock(_ ref: BlockRef, type: ValueType) throws -> SampleColumns {
+        let b = UnsafeRawBufferPointer(rebasing: file.bytes[ref.offset..<(ref.offset + ref.length)])
+        return try BlockCodec.decode(b, type: type, expectedCount: ref.count, path: path, blockOffset: ref.offset)
+    }
+
+    /// Reads every block of every series, verifying checksums; returns the problems found.
+    public func verify() -> [String] {
+        var problems: [String] = []
+        for s in series.values.sorted(by: { $0.id < $1.id }) {
+            for b in s.blocks {
+                do {
+                    let c = try readBlock(b, type: s.type)
+                    if c.timestamps.first != b.minT || c.timestamps.last != b.maxT {
+                        problems.append("\(path): series \(s.id) block at \(b.offset): time range differs from index")
+                    }
+                } catch {
+                    problems.append("\(error)")
+                }
+            }
+        }
+        return problems
+    }
+}

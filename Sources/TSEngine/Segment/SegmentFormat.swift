@@ -1,0 +1,39 @@
+/// Segment file constants. Specified in docs/format/segment.md; keep both in step.
+enum SegmentFormat {
+    /// "TSSEG" 0 0 then the format version byte.
+    static let magic: [UInt8] = [0x54, 0x53, 0x53, 0x45, 0x47, 0, 0, 1]
+    static let headerSize = 8
+    static let footerSize = 64
+    /// Footer trailer magic "TSGF".
+    static let footerMagic: [UInt8] = [0x54, 0x53, 0x47, 0x46]
+    static let version: UInt32 = 1
+    /// Samples per block at most.
+    static let maxBlockSamples = 8192
+
+    static func fileName(seq: UInt64) -> String {
+        let hex = String(seq, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".seg"
+    }
+
+    static func seq(ofFileName name: String) -> UInt64? {
+        guard name.hasSuffix(".seg"), name.count == 20 else { return nil }
+        return UInt64(name.prefix(16), radix: 16)
+    }
+}
+
+/// Where a block sits in a segment and what it covers.
+struct BlockRef: Sendable {
+    var minT: Int64
+    var maxT: Int64
+    var count: Int
+    var offset: Int
+    var length: Int
+}
+
+/// One series' entry in a segment's series table.
+struct SegmentSeries: Sendable {
+    var id: UInt32
+    var type: ValueType
+    var canonical: [UInt8]
+    var blocks: [BlockRef]
+}

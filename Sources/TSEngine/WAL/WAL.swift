@@ -1,0 +1,286 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TSEncoding
+
+/// Counters the WAL exposes for /metrics and tests.
+public struct WALStats: Sendable {
+    public var groupCommits: UInt64 = 0
+    public var recordsWritten: UInt64 = 0
+    public var bytesWritten: UInt64 = 0
+    /// Sum and count of fsync latencies, and a histogram with power-of-two microsecond buckets.
+    public var fsyncCount: UInt64 = 0
+    public var fsyncNanos: UInt64 = 0
+    public var fsyncBucketsMicros: [UInt64] = Array(repeating: 0, count: 24)
+    /// Records per group commit, power-of-two buckets (1, 2, 4, ...).
+    public var groupSizeBuckets: [UInt64] = Array(repeating: 0, count: 24)
+    public var corruptTailsTruncated: UInt64 = 0
+    public var replayedRecords: UInt64 = 0
+    public var replayedBytes: UInt64 = 0
+    public var replayNanos: UInt64 = 0
+}
+
+/// The write-ahead log: segmented files of CRC32C-framed records, with group commit.
+///
+/// Contract: `enqueue` appends a record to the in-memory group and returns its sequence
+/// number; it must be called while the caller holds the lock that orders records (the engine
+/// lock), so WAL order equals apply order. `waitDurable(seq)` then blocks until the record is
+/// as durable as the `SyncPolicy` promises. One waiter at a time becomes the leader: it takes
+/// the whole pending group, writes it with one `write(2)` and one `fdatasync`, and wakes the
+/// others. An fsync failure poisons the WAL: every later call throws `walFailed`.
+final class WAL: @unchecked Sendable {
+    let dir: String
+    let policy: SyncPolicy
+    let segmentSize: Int
+    private let cond: Condition
+    private var lock: Lock { cond.lock }
+
+    // All below guarded by `lock`.
+    private var file: Platform.File
+    private(set) var fileIndex: Int
+    private var fileBytes: Int
+    private var pending: [UInt8] = []
+    private var spare: [UInt8] = []
+    private var pendingRecords = 0
+    private var enqueuedSeq: UInt64 = 0
+    private var writtenSeq: UInt64 = 0
+    private var syncedSeq: UInt64 = 0
+    private var leaderActive = false
+    private var failure: String?
+    private var closed = false
+    private var dirtySinceSync = false
+    private(set) var stats = WALStats()
+    private var syncThread: pthread_t?
+
+    /// Opens a new WAL file with index `nextIndex` in `dir` (replay happens before, see `WALReader`).
+    init(dir: String, nextIndex: Int, policy: SyncPolicy, segmentSize: Int = 64 << 20) throws {
+        self.dir = dir
+        self.policy = policy
+        self.segmentSize = segmentSize
+        self.cond = Condition(Lock())
+        self.fileIndex = nextIndex
+        self.file = try WAL.createFile(dir: dir, index: nextIndex)
+        self.fileBytes = WALFormat.headerSize
+        if case .interval(let ns) = policy { startSyncThread(ns) }
+    }
+
+    private static func createFile(dir: String, index: Int) throws -> Platform.File {
+        let path = dir + "/" + WALFormat.fileName(index)
+        let f = try Platform.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        try Platform.writeAll(f, WALFormat.header())
+        try Platform.sync(f)
+        try Platform.syncDirectory(dir)
+        return f
+    }
+
+    /// Appends a framed record to the pending group. Call with the ordering lock held.
+    func enqueue(_ payload: UnsafeRawBufferPointer) throws -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let f = failure { throw EngineError.walFailed(f) }
+        if closed { throw EngineError.closed }
+        var hdr = (UInt32(payload.count).littleEndian, CRC32C.checksum(payload).littleEndian)
+        withUnsafeBytes(of: &hdr) { pending.append(contentsOf: $0) }
+        pending.append(contentsOf: payload)
+        pendingRecords += 1
+        enqueuedSeq += 1
+        return enqueuedSeq
+    }
+
+    /// Blocks until record `seq` is durable per the policy.
+    func waitDurable(_ seq: UInt64) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let needSync = policy == .always
+        while true {
+            if let f = failure { throw EngineError.walFailed(f) }
+            if (needSync ? syncedSeq : writtenSeq) >= seq { return }
+            if !leaderActive {
+                try lead(sync: needSync)
+            } else {
+                cond.wait()
+            }
+        }
+    }
+
+    /// Leader step; called with the lock held, releases it around the I/O.
+    private func lead(sync: Bool) throws {
+        leaderActive = true
+        swap(&pending, &spare)
+        let records = pendingRecords
+        pendingRecords = 0
+        let target = enqueuedSeq
+        lock.unlock()
+        var err: Error?
+        var fsyncNanos: UInt64 = 0
+        do {
+            if !spare.isEmpty { try Platform.writeAll(file, spare) }
+            if sync {
+                let t0 = Platform.monotonicNanos()
+                try Platform.sync(file)
+                fsyncNanos = Platform.monotonicNanos() - t0
+            }
+        } catch { err = error }
+        lock.lock()
+        leaderActive = false
+        let written = spare.count
+        spare.removeAll(keepingCapacity: true)
+        if let e = err {
+            failure = "\(e)"
+            cond.broadcast()
+            throw EngineError.walFailed("\(e)")
+        }
+        fileBytes += written
+        writtenSeq = target
+        stats.bytesWritten += UInt64(written)
+        stats.recordsWritten += UInt64(records)
+        if records > 0 {
+            stats.groupCommits += 1
+            stats.groupSizeBuckets[min(23, log2Bucket(UInt64(records)))] += 1
+        }
+        if sync {
+            syncedSeq = target
+            noteFsync(fsyncNanos)
+        } else if written > 0 {
+            dirtySinceSync = true
+        }
+        if fileBytes >= segmentSize { try rotateLocked() }
+        cond.broadcast()
+    }
+
+    private func noteFsync(_ ns: UInt64) {
+        stats.fsyncCount += 1
+        stats.fsyncNanos += ns
+        stats.fsyncBucketsMicros[min(23, log2Bucket(ns / 1000))] += 1
+    }
+
+    /// Writes and fsyncs everything pending, then starts a new file. Returns the new file's
+    /// index: every record enqueued before this call lives in files with smaller indexes.
+    /// Call with the ordering lock held so no record slips in between.
+    @discardableResult
+    func rotate() throws -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        while leaderActive { cond.wait() }
+        if let f = failure { throw EngineError.walFailed(f) }
+        try flushLocked()
+        try rotateLocked()
+        cond.broadcast()
+        return fileIndex
+    }
+
+    /// Writes pending records and fsyncs the current file, lock held, no leader active.
+    private func flushLocked() throws {
+        do {
+            if !pending.isEmpty { try Platform.writeAll(file, pending) }
+            let t0 = Platform.monotonicNanos()
+            try Platform.sync(file)
+            noteFsync(Platform.monotonicNanos() - t0)
+        } catch {
+            failure = "\(error)"
+            cond.broadcast()
+            throw EngineError.walFailed("\(error)")
+        }
+        fileBytes += pending.count
+        stats.bytesWritten += UInt64(pending.count)
+        stats.recordsWritten += UInt64(pendingRecords)
+        pending.removeAll(keepingCapacity: true)
+        pendingRecords = 0
+        writtenSeq = enqueuedSeq
+        syncedSeq = enqueuedSeq
+        dirtySinceSync = false
+    }
+
+    /// Closes the current file (already fully written) after an fsync and opens the next.
+    private func rotateLocked() throws {
+        do {
+            try Platform.sync(file)
+            syncedSeq = writtenSeq
+            Platform.close(file)
+            fileIndex += 1
+            file = try WAL.createFile(dir: dir, index: fileIndex)
+            fileBytes = WALFormat.headerSize
+        } catch {
+            failure = "\(error)"
+            throw EngineError.walFailed("\(error)")
+        }
+    }
+
+    /// Makes everything written so far durable (used by the interval policy and by close).
+    func sync() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        while leaderActive { cond.wait() }
+        if let f = failure { throw EngineError.walFailed(f) }
+        if pending.isEmpty && !dirtySinceSync && syncedSeq == enqueuedSeq { return }
+        try flushLocked()
+        cond.broadcast()
+    }
+
+    /// Removes WAL files with an index below `index` (their records are all in segments).
+    func removeFiles(below index: Int) throws {
+        var removed = false
+        for name in try Platform.listDirectory(dir) {
+            if let i = WALFormat.index(ofFileName: name), i < index {
+                try Platform.remove(dir + "/" + name)
+                removed = true
+            }
+        }
+        if removed { try Platform.syncDirectory(dir) }
+    }
+
+    func close() throws {
+        try sync()
+        lock.lock()
+        closed = true
+        Platform.close(file)
+        cond.broadcast()
+        lock.unlock()
+        if let t = syncThread { pthread_join(t, nil) }
+    }
+
+    func snapshotStats() -> WALStats { lock.withLock { stats } }
+
+    func updateStats(_ f: (inout WALStats) -> Void) { lock.withLock { f(&stats) } }
+
+    var isFailed: Bool { lock.withLock { failure != nil } }
+
+    // MARK: interval policy
+
+    private func startSyncThread(_ ns: UInt64) {
+        let box = Unmanaged.passRetained(SyncThreadArgs(wal: self, interval: ns))
+        var t = pthread_t()
+        pthread_create(&t, nil, { arg in
+            let a = Unmanaged<SyncThreadArgs>.fromOpaque(arg!).takeRetainedValue()
+            a.wal.syncLoop(a.interval)
+            return nil
+        }, box.toOpaque())
+        syncThread = t
+    }
+
+    private func syncLoop(_ ns: UInt64) {
+        while true {
+            lock.lock()
+            if closed || failure != nil { lock.unlock(); return }
+            cond.wait(nanos: ns)
+            let stop = closed || failure != nil
+            lock.unlock()
+            if stop { return }
+            try? sync()
+        }
+    }
+}
+
+private final class SyncThreadArgs {
+    unowned let wal: WAL
+    let interval: UInt64
+    init(wal: WAL, interval: UInt64) {
+        self.wal = wal
+        self.interval = interval
+    }
+}
+
+@inline(__always)
+func log2Bucket(_ v: UInt64) -> Int {
+    v == 0 ? 0 : 64 - v.leadingZeroBitCount
+}

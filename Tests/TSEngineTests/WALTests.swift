@@ -1,0 +1,149 @@
+import Testing
+import Foundation
+import TSEncoding
+@testable import TSEngine
+
+@Suite struct WALTests {
+    /// Writes `n` records of varying size into a fresh WAL file; returns the file path and the
+    /// end offset of each record.
+    func makeWAL(_ dir: String, records n: Int) throws -> (String, [Int], [[UInt8]]) {
+        let wal = try WAL(dir: dir, nextIndex: 1, policy: .always)
+        var ends: [Int] = []
+        var payloads: [[UInt8]] = []
+        var off = WALFormat.headerSize
+        for i in 0..<n {
+            let p = [UInt8](repeating: UInt8(i), count: 1 + (i * 7) % 40)
+            payloads.append(p)
+            let seq = try p.withUnsafeBytes { try wal.enqueue($0) }
+            try wal.waitDurable(seq)
+            off += WALFormat.frameHeaderSize + p.count
+            ends.append(off)
+        }
+        try wal.close()
+        return (dir + "/" + WALFormat.fileName(1), ends, payloads)
+    }
+
+    func replay(_ dir: String) throws -> ([[UInt8]], WALReplayReport) {
+        var got: [[UInt8]] = []
+        let r = try WALReader.replay(dir: dir) { got.append(Array($0)) }
+        return (got, r)
+    }
+
+    @Test func cutAtEveryByteRecoversExactlyTheCompleteRecords() throws {
+        let src = TempDir("walsrc")
+        let (file, ends, payloads) = try makeWAL(src.path, records: 12)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(bytes.count == ends.last!)
+        let work = TempDir("walcut")
+        let target = work.path + "/" + WALFormat.fileName(1)
+        for cut in 0...bytes.count {
+            try bytes.prefix(cut).write(to: URL(fileURLWithPath: target))
+            let (got, report) = try replay(work.path)
+            let complete = ends.filter { $0 <= cut }.count
+            #expect(got == Array(payloads.prefix(complete)), "cut at \(cut)")
+            let expectedSize = cut < WALFormat.headerSize ? 0 : (complete == 0 ? WALFormat.headerSize : ends[complete - 1])
+            #expect(Platform.fileSize(path: target) == expectedSize, "cut at \(cut)")
+            #expect((report.truncatedAt != nil) == (cut != expectedSize), "cut at \(cut)")
+        }
+    }
+
+    @Test func flippedByteStopsReplayAtThatRecord() throws {
+        let src = TempDir("walsrc")
+        let (file, ends, payloads) = try makeWAL(src.path, records: 8)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        let work = TempDir("walflip")
+        let target = work.path + "/" + WALFormat.fileName(1)
+        for off in 0..<bytes.count {
+            var b = bytes
+            b[off] ^= 0x40
+            try b.write(to: URL(fileURLWithPath: target))
+            let (got, _) = try replay(work.path)
+            let good = off < WALFormat.headerSize ? 0 : ends.filter { $0 <= off }.count
+            #expect(got == Array(payloads.prefix(good)), "flip at \(off)")
+        }
+    }
+
+    @Test func laterFilesAfterACorruptOneAreRemoved() throws {
+        let dir = TempDir()
+        _ = try makeWAL(dir.path, records: 3)
+        // A second file follows; corrupt the first file's last record.
+        let w2 = try WAL(dir: dir.path, nextIndex: 2, policy: .always)
+        try w2.waitDurable([UInt8]([1, 2, 3]).withUnsafeBytes { try w2.enqueue($0) })
+        try w2.close()
+        let f1 = dir.path + "/" + WALFormat.fileName(1)
+        var b = try Data(contentsOf: URL(fileURLWithPath: f1))
+        b[b.count - 1] ^= 1
+        try b.write(to: URL(fileURLWithPath: f1))
+        let (got, report) = try replay(dir.path)
+        #expect(got.count == 2)
+        #expect(report.removedFiles == [WALFormat.fileName(2)])
+        #expect(!Platform.exists(dir.path + "/" + WALFormat.fileName(2)))
+    }
+
+    @Test func groupCommitSharesFsyncs() throws {
+        let dir = TempDir()
+        let wal = try WAL(dir: dir.path, nextIndex: 1, policy: .always)
+        let order = Lock()
+        // Eight real threads (GCD would run only as many as there are cores): while one
+        // leader fsyncs, the others queue records that the next leader takes as one group.
+        let group = DispatchGroup()
+        for _ in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                for _ in 0..<50 {
+                    let seq = order.withLock { try! [UInt8](repeating: 7, count: 100).withUnsafeBytes { try wal.enqueue($0) } }
+                    try! wal.waitDurable(seq)
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        let s = wal.snapshotStats()
+        #expect(s.recordsWritten == 400)
+        #expect(s.groupCommits < 400)
+        #expect(s.fsyncCount <= s.groupCommits + 1)
+        try wal.close()
+        let (got, _) = try replay(dir.path)
+        #expect(got.count == 400)
+    }
+
+    @Test func fsyncFailureIsFatalForTheWAL() throws {
+        let dir = TempDir()
+        let wal = try WAL(dir: dir.path, nextIndex: 1, policy: .always)
+        let prefix = dir.path
+        Platform.faultHook = Platform.FaultHook(beforeSync: { p in p.hasPrefix(prefix) ? EIO : nil })
+        defer { Platform.faultHook = nil }
+        let seq = try [UInt8]([1]).withUnsafeBytes { try wal.enqueue($0) }
+        #expect(throws: EngineError.self) { try wal.waitDurable(seq) }
+        Platform.faultHook = nil
+        // No retry-and-continue: the WAL stays failed.
+        #expect(throws: EngineError.self) { _ = try [UInt8]([2]).withUnsafeBytes { try wal.enqueue($0) } }
+        #expect(wal.isFailed)
+    }
+
+    @Test func syncPolicyParsing() {
+        #expect(SyncPolicy(parsing: "always") == .always)
+        #expect(SyncPolicy(parsing: "none") == SyncPolicy.none)
+        #expect(SyncPolicy(parsing: "interval:100ms") == .interval(nanoseconds: 100_000_000))
+        #expect(SyncPolicy(parsing: "interval:1m30s") == .interval(nanoseconds: 90_000_000_000))
+        #expect(SyncPolicy(parsing: "interval:") == nil)
+        #expect(SyncPolicy(parsing: "sometimes") == nil)
+        #expect(SyncPolicy.interval(nanoseconds: 2_000_000_000).description == "interval:2s")
+    }
+
+    @Test func intervalAndNonePoliciesSurviveProcessCrashSemantics() throws {
+        // Records are write(2)-n before acknowledgement under every policy, so a reopen
+        // without close (the file is still in the page cache) replays them all.
+        for policy in [SyncPolicy.none, .interval(nanoseconds: 5_000_000)] {
+            let dir = TempDir()
+            let wal = try WAL(dir: dir.path, nextIndex: 1, policy: policy)
+            for i in 0..<10 {
+                let seq = try [UInt8](repeating: UInt8(i), count: 5).withUnsafeBytes { try wal.enqueue($0) }
+                try wal.waitDurable(seq)
+            }
+            let (got, _) = try replay(dir.path)
+            #expect(got.count == 10)
+            try wal.close()
+        }
+    }
+}
