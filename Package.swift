@@ -6,27 +6,40 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TSEngine", targets: ["TSEngine"]),
+        .library(name: "TSEncoding", targets: ["TSEncoding"]),
         .executable(name: "tsdbd", targets: ["tsdbd"]),
         .executable(name: "tsctl", targets: ["tsctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure codecs: bits, varints, CRC32C, timestamp/value column codecs, block compression.
         .target(name: "TSEncoding", dependencies: ["CLZ4", "CZstd"]),
         // Storage engine: model, platform, WAL, head, segments, index, engine.
         .target(name: "TSEngine", dependencies: ["TSEncoding"]),
         // Line protocol parser and writer: bytes → points; knows nothing of storage.
         .target(name: "LineProtocol"),
+        // Protocol → engine glue shared by the daemon and offline tools.
+        .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "LineProtocol",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "tsctl", dependencies: [
-            "TSEngine",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test helper process for the crash test: appends batches and reports acknowledgements.
@@ -34,5 +47,7 @@ let package = Package(
         .testTarget(name: "TSEncodingTests", dependencies: ["TSEncoding"]),
         .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
+        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd"]),
     ]
 )

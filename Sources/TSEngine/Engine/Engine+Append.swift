@@ -22,7 +22,7 @@ extension Engine {
             if closed { throw EngineError.closed }
             let db = try databaseLocked(batch.database, create: options.createDatabaseOnWrite)
             let limit = options.maxSeriesPerDatabase
-            try batch.arena.withUnsafeBytes { arena in
+            batch.arena.withUnsafeBytes { arena in
                 var start = 0
                 for i in 0..<batch.count {
                     let end = batch.keyEnds[i]

@@ -78,6 +78,18 @@ public struct WriteBatch: Sendable {
         }
     }
 
+    /// Appends every sample of another batch (same database).
+    public mutating func append(contentsOf other: WriteBatch) {
+        let base = arena.count
+        let strBase = UInt64(strings.count)
+        arena.append(contentsOf: other.arena)
+        keyEnds.append(contentsOf: other.keyEnds.map { $0 + base })
+        timestamps.append(contentsOf: other.timestamps)
+        types.append(contentsOf: other.types)
+        for (t, b) in zip(other.types, other.bits) { bits.append(t == .string ? b + strBase : b) }
+        strings.append(contentsOf: other.strings)
+    }
+
     public mutating func removeAll() {
         arena.removeAll(keepingCapacity: true)
         keyEnds.removeAll(keepingCapacity: true)

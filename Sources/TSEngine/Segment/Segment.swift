@@ -121,6 +121,18 @@ public final class Segment: @unchecked Sendable {
         return try BlockCodec.decode(b, type: type, expectedCount: ref.count, path: path, blockOffset: ref.offset)
     }
 
+    /// Per-series figures: key, type, samples and bytes of blocks (for `tsctl inspect`).
+    public func seriesSummaries() -> [(key: SeriesKey?, type: ValueType, samples: Int, blockBytes: Int)] {
+        series.values.sorted { $0.id < $1.id }.map { s in
+            (SeriesKey(canonical: s.canonical), s.type, s.blocks.reduce(0) { $0 + $1.count }, s.blocks.reduce(0) { $0 + $1.length })
+        }
+    }
+
+    /// Bytes of the file that are not blocks: header, series table, footer.
+    public var overheadBytes: Int {
+        sizeBytes - series.values.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.length } }
+    }
+
     /// Reads every block of every series, verifying checksums; returns the problems found.
     public func verify() -> [String] {
         var problems: [String] = []

@@ -1,0 +1,136 @@
+import CLZ4
+import CZstd
+
+/// General-purpose compression applied to whole encoded blocks.
+///
+/// The compressed form is the plain library frame/block with no extra
+/// header: the caller stores the method id and the decompressed size.
+///   - `none` (0): bytes stored as they are.
+///   - `lz4` (1): one LZ4 *block* (`LZ4_compress_default`), no frame header.
+///   - `zstd` (2): one or more standard Zstandard frames (`ZSTD_compress`).
+public enum BlockCompression: UInt8, Sendable, CaseIterable {
+    case none = 0
+    case lz4 = 1
+    case zstd = 2
+
+    /// Largest input accepted by `compress` for lz4 (the LZ4 library limit).
+    public static let maxLZ4InputSize = 0x7E00_0000
+
+    /// Appends the compressed form of `input` to `out`.
+    ///
+    /// `level` is used by zstd only (clamped to the library's range; 0 means
+    /// the library default, 3). lz4 always uses the default fast mode.
+    /// Preconditions: for lz4 the input is at most `maxLZ4InputSize` bytes.
+    public static func compress(
+        _ input: UnsafeRawBufferPointer, method: BlockCompression, level: Int, into out: inout [UInt8]
+    ) {
+        switch method {
+        case .none:
+            out.append(contentsOf: input)
+        case .lz4:
+            precondition(input.count <= maxLZ4InputSize, "lz4 input too large")
+            let bound = Int(LZ4_compressBound(Int32(input.count)))
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bound))
+            let written = out.withUnsafeMutableBytes { dst -> Int32 in
+                let d = dst.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self)
+                if input.isEmpty {
+                    var dummy: CChar = 0
+                    return LZ4_compress_default(&dummy, d, 0, Int32(bound))
+                }
+                return LZ4_compress_default(
+                    input.baseAddress!.assumingMemoryBound(to: CChar.self), d, Int32(input.count), Int32(bound))
+            }
+            precondition(written > 0, "LZ4_compress_default failed")
+            out.removeLast(bound - Int(written))
+        case .zstd:
+            let lvl = Int32(clamping: Swift.min(Swift.max(level, Int(ZSTD_minCLevel())), Int(ZSTD_maxCLevel())))
+            let bound = ZSTD_compressBound(input.count)
+            precondition(ZSTD_isError(bound) == 0, "zstd input too large")
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bound))
+            let written = out.withUnsafeMutableBytes { dst -> Int in
+                let d = dst.baseAddress!.advanced(by: start)
+                return ZSTD_compress(d, bound, input.baseAddress, input.count, lvl)
+            }
+            precondition(ZSTD_isError(written) == 0, "ZSTD_compress failed")
+            out.removeLast(bound - written)
+        }
+    }
+
+    /// Appends exactly `decompressedSize` bytes decoded from `input` to `out`.
+    ///
+    /// Throws if the input is malformed or does not decode to exactly
+    /// `decompressedSize` bytes. At most `decompressedSize` bytes of output
+    /// space are allocated, so the caller must bound `decompressedSize`
+    /// (it comes from a block header). On error `out` is left as it was.
+    public static func decompress(
+        _ input: UnsafeRawBufferPointer, method: BlockCompression, decompressedSize: Int, into out: inout [UInt8]
+    ) throws {
+        guard decompressedSize >= 0 else { throw EncodingError.corrupt("negative decompressed size") }
+        switch method {
+        case .none:
+            guard input.count == decompressedSize else {
+                throw EncodingError.corrupt("stored size mismatch")
+            }
+            out.append(contentsOf: input)
+        case .lz4:
+            guard decompressedSize <= Int(Int32.max) else { throw EncodingError.corrupt("lz4 size too large") }
+            guard !input.isEmpty, input.count <= Int(Int32.max) else {
+                throw EncodingError.corrupt("lz4 input size invalid")
+            }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: decompressedSize))
+            let got = out.withUnsafeMutableBytes { dst -> Int32 in
+                var dummy: CChar = 0
+                let src = input.baseAddress!.assumingMemoryBound(to: CChar.self)
+                if decompressedSize == 0 {
+                    return LZ4_decompress_safe(src, &dummy, Int32(input.count), 0)
+                }
+                let d = dst.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self)
+                return LZ4_decompress_safe(src, d, Int32(input.count), Int32(decompressedSize))
+            }
+            guard got >= 0, Int(got) == decompressedSize else {
+                out.removeLast(decompressedSize)
+                throw EncodingError.corrupt("lz4 data invalid or size mismatch")
+            }
+        case .zstd:
+            guard !input.isEmpty else { throw EncodingError.corrupt("zstd input empty") }
+            let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+            // UInt64.max = ZSTD_CONTENTSIZE_ERROR, UInt64.max - 1 = ZSTD_CONTENTSIZE_UNKNOWN
+            if declared == UInt64.max {
+                throw EncodingError.corrupt("zstd frame header invalid")
+            }
+            // A first frame that alone declares more than expected can be
+            // rejected before allocating anything.
+            if declared != UInt64.max - 1 && declared > UInt64(decompressedSize) {
+                throw EncodingError.corrupt("zstd size mismatch")
+            }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: decompressedSize))
+            let got = out.withUnsafeMutableBytes { dst -> Int in
+                var dummy: UInt8 = 0
+                if decompressedSize == 0 {
+                    return ZSTD_decompress(&dummy, 0, input.baseAddress, input.count)
+                }
+                return ZSTD_decompress(dst.baseAddress!.advanced(by: start), decompressedSize, input.baseAddress, input.count)
+            }
+            guard ZSTD_isError(got) == 0, got == decompressedSize else {
+                out.removeLast(decompressedSize)
+                throw EncodingError.corrupt("zstd data invalid or size mismatch")
+            }
+        }
+    }
+
+    /// `[UInt8]` convenience for `compress`.
+    public static func compress(_ input: [UInt8], method: BlockCompression, level: Int, into out: inout [UInt8]) {
+        input.withUnsafeBytes { compress($0, method: method, level: level, into: &out) }
+    }
+
+    /// `[UInt8]` convenience for `decompress`.
+    public static func decompress(
+        _ input: [UInt8], method: BlockCompression, decompressedSize: Int, into out: inout [UInt8]
+    ) throws {
+        try input.withUnsafeBytes { try decompress($0, method: method, decompressedSize: decompressedSize, into: &out) }
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import LineProtocol
+import TSEngine
+import TSIngest
+
+/// Lists the segment files of a data directory (read-only; safe while tsdbd runs).
+func segmentFiles(_ dataDir: String, database: String?) throws -> [(db: String, path: String)] {
+    let root = dataDir + "/db"
+    guard Platform.isDirectory(root) else { throw ValidationError("\(dataDir) is not a tsdbd data directory (no db/ folder)") }
+    var out: [(String, String)] = []
+    for db in try Platform.listDirectory(root) where database == nil || database == db {
+        let dir = root + "/" + db + "/segments"
+        guard Platform.isDirectory(dir) else { continue }
+        for f in try Platform.listDirectory(dir) where f.hasSuffix(".seg") { out.append((db, dir + "/" + f)) }
+    }
+    return out
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show segments, series and bytes per sample, per measurement, of a data directory.")
+
+    @Argument(help: "The data directory.") var dataDir: String = "./data"
+    @Option(help: "Only this database.") var db: String?
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        struct Row { var series = 0; var samples = 0; var bytes = 0 }
+        var rows: [String: Row] = [:]
+        var segBytes = 0, overhead = 0, segments = 0
+        for (_, path) in try segmentFiles(dataDir, database: db) {
+            let s = try Segment(path: path)
+            segments += 1
+            segBytes += s.sizeBytes
+            overhead += s.overheadBytes
+            for x in s.seriesSummaries() {
+                let m = x.key?.measurement ?? "?"
+                rows[m, default: Row()].series += 1
+                rows[m, default: Row()].samples += x.samples
+                rows[m, default: Row()].bytes += x.blockBytes
+            }
+        }
+        var walBytes = 0
+        for f in (try? Platform.listDirectory(dataDir + "/wal")) ?? [] { walBytes += Platform.fileSize(path: dataDir + "/wal/" + f) ?? 0 }
+        let totalSamples = rows.values.reduce(0) { $0 + $1.samples }
+        let dirBytes = duBytes(dataDir)
+        if json {
+            var items: [String] = []
+            for (m, r) in rows.sorted(by: { $0.key < $1.key }) {
+                items.append(#"{"measurement":"\#(m)","series":\#(r.series),"samples":\#(r.samples),"block_bytes":\#(r.bytes),"bytes_per_sample":\#(ratio(r.bytes, r.samples))}"#)
+            }
+            print(#"{"segments":\#(segments),"segment_bytes":\#(segBytes),"index_and_footer_bytes":\#(overhead),"wal_bytes":\#(walBytes),"directory_bytes":\#(dirBytes),"samples":\#(totalSamples),"bytes_per_sample":\#(ratio(dirBytes, totalSamples)),"measurements":[\#(items.joined(separator: ","))]}"#)
+            return
+        }
+        print(pad("measurement", 24) + lpad("series", 10) + lpad("samples", 14) + lpad("bytes", 14) + lpad("B/sample", 10))
+        for (m, r) in rows.sorted(by: { $0.key < $1.key }) {
+            print(pad(m, 24) + lpad("\(r.series)", 10) + lpad("\(r.samples)", 14) + lpad("\(r.bytes)", 14) + lpad(String(format: "%.3f", ratio(r.bytes, r.samples)), 10))
+        }
+        print("segments: \(segments), segment bytes: \(segBytes) (series tables, headers, footers: \(overhead)), WAL bytes: \(walBytes)")
+        print("whole directory: \(dirBytes) bytes for \(totalSamples) samples = \(String(format: "%.3f", ratio(dirBytes, totalSamples))) B/sample")
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read every block of every segment and check its checksum; exit 1 on any problem.")
+
+    @Argument(help: "The data directory.") var dataDir: String = "./data"
+
+    func run() throws {
+        var problems = 0, blocks = 0
+        for (_, path) in try segmentFiles(dataDir, database: nil) {
+            do {
+                let s = try Segment(path: path)
+                let p = s.verify()
+                problems += p.count
+                blocks += s.seriesSummaries().count
+                for x in p { print(x) }
+            } catch {
+                problems += 1
+                print("\(error)")
+            }
+        }
+        print("\(problems == 0 ? "ok" : "FAILED"): \(problems) problems")
+        if problems > 0 { throw ExitCode(1) }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load line-protocol files into a data directory directly (tsdbd must not be running on it).",
+        discussion: "Files are read in the order given. With --flush the head is sealed and compacted at the end, so `tsctl inspect` shows the on-disk size.")
+
+    @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDir: String = "./data"
+    @Option(help: "Database to write into.") var db: String
+    @Option(help: "Timestamp precision of the files: n, u, ms, s, m, h.") var precision: String = "n"
+    @Option(help: "WAL policy while importing: always | interval:D | none.") var fsync: String = "none"
+    @Flag(help: "Seal and compact at the end.") var flush = false
+    @Argument(help: "Line-protocol files.") var files: [String]
+
+    func run() throws {
+        guard let p = Precision(precision) else { throw ValidationError("bad --precision \(precision)") }
+        guard let policy = SyncPolicy(parsing: fsync) else { throw ValidationError("bad --fsync \(fsync)") }
+        var o = EngineOptions()
+        o.syncPolicy = policy
+        let engine = try Engine(path: dataDir, options: o)
+        var written = 0, errors = 0
+        let t0 = Platform.monotonicNanos()
+        for f in files {
+            let bytes = try Platform.readFile(f)
+            let ing = LineProtocolIngester(database: db, precision: p, now: Platform.wallClockNanos(), batchSize: 10_000)
+            try bytes.withUnsafeBytes { raw in try ing.feed(raw) { written += try engine.append($0).written } }
+            if let last = ing.finish() { written += try engine.append(last).written }
+            errors += ing.parseErrors
+            for r in ing.reasons { FileHandle.standardError.write("\(f): \(r)\n".data(using: .utf8)!) }
+        }
+        let secs = Double(Platform.monotonicNanos() - t0) / 1e9
+        if flush { try engine.flushAndCompact() }
+        try engine.close()
+        print("imported \(written) samples in \(String(format: "%.2f", secs)) s (\(Int(Double(written) / secs)) samples/s), \(errors) lines rejected")
+        if errors > 0 { throw ExitCode(1) }
+    }
+}
+
+func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : (Double(a) / Double(b) * 1000).rounded() / 1000 }
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+
+/// Total bytes of regular files under `path` (like `du -sb`, apparent sizes).
+func duBytes(_ path: String) -> Int {
+    guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
+    var total = 0
+    while let f = e.nextObject() as? String {
+        if let a = try? FileManager.default.attributesOfItem(atPath: path + "/" + f), (a[.type] as? FileAttributeType) == .typeRegular {
+            total += (a[.size] as? Int) ?? 0
+        }
+    }
+    return total
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Hummingbird
+import LineProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import TSEngine
+import TSIngest
+
+struct HTTPLimits: Sendable {
+    var maxBodySize: Int
+    var maxLineLength: Int
+}
+
+/// The request context: Hummingbird's core storage plus the channel, so a handler can close a
+/// connection whose oversized body it refuses to read.
+struct TSContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// The InfluxDB-1.x-compatible HTTP API (see docs/api.md).
+struct HTTPAPI: Sendable {
+    static let version = "1.8.10-tsdbd-0.1"
+    let engine: Engine
+    let limits: HTTPLimits
+    let logger: Logger
+    let counters = Counters()
+
+    func router() -> Router<TSContext> {
+        let router = Router(context: TSContext.self)
+        router.add(middleware: VersionHeaders())
+        router.get("ping") { _, _ in Response(status: .noContent) }
+        router.head("ping") { _, _ in Response(status: .noContent) }
+        router.get("health") { _, _ in
+            json(.ok, #"{"name":"tsdbd","message":"ready for queries and writes","status":"pass","version":"\#(HTTPAPI.version)"}"#)
+        }
+        router.post("write") { req, ctx in
+            try await write(req, ctx, database: req.uri.queryParameters.get("db"), precisionParam: req.uri.queryParameters.get("precision"))
+        }
+        router.post("api/v2/write") { req, ctx in
+            // v2 clients name a bucket "db" or "db/rp".
+            let bucket = req.uri.queryParameters.get("bucket").map { String($0.split(separator: "/", maxSplits: 1).first ?? "") }
+            return try await write(req, ctx, database: bucket, precisionParam: req.uri.queryParameters.get("precision"), v2: true)
+        }
+        router.post("api/v1/admin/flush") { _, _ in
+            let t0 = Platform.monotonicNanos()
+            try await onPool { try engine.flushAndCompact() }
+            let ms = Double(Platform.monotonicNanos() - t0) / 1e6
+            return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(engine.stats(), counters.snapshot()))))
+        }
+        return router
+    }
+
+    /// Runs blocking engine work (fsync, seal) off the cooperative thread pool.
+    func onPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    func write(_ req: Request, _ ctx: TSContext, database: String?, precisionParam: String?, v2: Bool = false) async throws -> Response {
+        guard let db = database, !db.isEmpty else {
+            return error(.badRequest, v2 ? "bucket is required" : "database is required")
+        }
+        var precision = Precision.nanoseconds
+        if let p = precisionParam, !p.isEmpty {
+            guard let pp = Precision(p) else { return error(.badRequest, "invalid precision \"\(p)\" (use n, u, ms, s, m or h)") }
+            precision = pp
+        }
+        if !engine.options.createDatabaseOnWrite && !engine.databaseNames().contains(db) {
+            return error(.notFound, "database not found: \"\(db)\"")
+        }
+        let gzip = req.headers[.contentEncoding]?.lowercased() == "gzip"
+        if let cl = req.headers[.contentLength].flatMap({ Int($0) }), cl > limits.maxBodySize {
+            return refuseTooLarge(ctx)
+        }
+        let ingester = LineProtocolIngester(database: db, precision: precision, now: Platform.wallClockNanos(),
+                                            maxLineLength: limits.maxLineLength)
+        let inflater = gzip ? try GzipInflater(cap: limits.maxBodySize) : nil
+        var received = 0
+        var written = 0
+        var rejected: [String] = []
+        var rejectedCount = 0
+        func append(_ b: WriteBatch) async throws {
+            let r = try await onPool { try engine.append(b) }
+            written += r.written
+            rejectedCount += r.rejected.count
+            for x in r.rejected.prefix(max(0, 10 - rejected.count)) { rejected.append("\(x.error)") }
+        }
+        do {
+            for try await chunk in req.body {
+                received += chunk.readableBytes
+                if !gzip && received > limits.maxBodySize { return refuseTooLarge(ctx) }
+                var full: [WriteBatch] = []
+                try chunk.withUnsafeReadableBytes { raw in
+                    if let inf = inflater {
+                        try inf.inflate(raw) { out in ingester.feed(out) { full.append($0) } }
+                    } else {
+                        ingester.feed(raw) { full.append($0) }
+                    }
+                }
+                for b in full { try await append(b) }
+            }
+        } catch GzipInflater.Failure.tooLarge {
+            return refuseTooLarge(ctx)
+        } catch GzipInflater.Failure.corrupt(let why) {
+            return error(.badRequest, "gzip: \(why)")
+        } catch let e as EngineError {
+            return engineFailure(e)
+        }
+        if let last = ingester.finish() {
+            do { try await append(last) } catch let e as EngineError { return engineFailure(e) }
+        }
+        counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
+        let dropped = ingester.parseErrors + rejectedCount
+        if dropped > 0 {
+            var reasons = ingester.reasons.map { "unable to parse: \($0)" } + rejected
+            if reasons.count > 10 { reasons = Array(reasons.prefix(10)) }
+            return error(.badRequest, "partial write: \(reasons.joined(separator: "; ")) dropped=\(dropped)")
+        }
+        return Response(status: .noContent)
+    }
+
+    func engineFailure(_ e: EngineError) -> Response {
+        switch e {
+        case .databaseNotFound: return error(.notFound, "\(e)")
+        case .invalidName: return error(.badRequest, "\(e)")
+        case .io(_, _, let errno) where errno == ENOSPC: return error(.insufficientStorage, "\(e)")
+        default:
+            logger.error("write failed: \(e)")
+            return error(.internalServerError, "\(e)")
+        }
+    }
+
+    /// 413 without reading the rest of the body: the connection is closed after the answer.
+    func refuseTooLarge(_ ctx: TSContext) -> Response {
+        counters.add(protocolName: "http", written: 0, parseErrors: 0, rejected: 0, tooLarge: 1)
+        let ch = ctx.channel
+        ch.eventLoop.scheduleTask(in: .milliseconds(100)) { ch.close(promise: nil) }
+        var r = error(.contentTooLarge, "Request Entity Too Large")
+        r.headers[.connection] = "close"
+        return r
+    }
+}
+
+/// Adds the version headers InfluxDB clients look for to every response.
+struct VersionHeaders: RouterMiddleware {
+    typealias Context = TSContext
+    func handle(_ request: Request, context: TSContext, next: (Request, TSContext) async throws -> Response) async throws -> Response {
+        var r = try await next(request, context)
+        r.headers[HTTPField.Name("X-Influxdb-Version")!] = HTTPAPI.version
+        r.headers[HTTPField.Name("X-Influxdb-Build")!] = "OSS"
+        r.headers[HTTPField.Name("Request-Id")!] = UUID().uuidString
+        return r
+    }
+}
+
+func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+}
+
+/// An InfluxDB-style error: JSON body `{"error":"..."}` and the `X-Influxdb-Error` header.
+func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    var r = json(status, #"{"error":\#(jsonString(message))}"#)
+    r.headers[HTTPField.Name("X-Influxdb-Error")!] = String(message.prefix(1024).map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+    return r
+}
+
+/// A JSON string literal with escapes.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}

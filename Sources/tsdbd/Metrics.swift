@@ -1,0 +1,74 @@
+import Synchronization
+import TSEngine
+
+/// Daemon-level counters (per protocol), shared by all handlers.
+final class Counters: Sendable {
+    struct Values: Sendable {
+        var written: [String: Int] = [:]
+        var parseErrors: [String: Int] = [:]
+        var rejected: [String: Int] = [:]
+        var tooLarge = 0
+    }
+    private let state = Mutex(Values())
+
+    func add(protocolName p: String, written: Int, parseErrors: Int, rejected: Int, tooLarge: Int = 0) {
+        state.withLock { v in
+            v.written[p, default: 0] += written
+            v.parseErrors[p, default: 0] += parseErrors
+            v.rejected[p, default: 0] += rejected
+            v.tooLarge += tooLarge
+        }
+    }
+
+    func snapshot() -> Values { state.withLock { $0 } }
+}
+
+/// Renders the Prometheus text exposition of engine and daemon figures.
+enum MetricsText {
+    static func render(_ s: EngineStats, _ c: Counters.Values) -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, v) in samples { out += "\(name)\(labels) \(format(v))\n" }
+        }
+        func byProto(_ d: [String: Int]) -> [(String, Double)] {
+            d.keys.sorted().map { ("{protocol=\"\($0)\"}", Double(d[$0]!)) }
+        }
+        metric("tsdbd_points_written_total", "counter", "Samples written, by protocol.", byProto(c.written))
+        metric("tsdbd_lines_rejected_total", "counter", "Lines that failed to parse, by protocol.", byProto(c.parseErrors).map { ($0.0.replacingOccurrences(of: "}", with: ",reason=\"parse\"}"), $0.1) }
+               + byProto(c.rejected).map { ($0.0.replacingOccurrences(of: "}", with: ",reason=\"engine\"}"), $0.1) })
+        metric("tsdbd_requests_too_large_total", "counter", "Requests refused with 413.", [("", Double(c.tooLarge))])
+        let w = s.wal
+        metric("tsdbd_wal_group_commits_total", "counter", "WAL group commits.", [("", Double(w.groupCommits))])
+        metric("tsdbd_wal_records_total", "counter", "WAL records written.", [("", Double(w.recordsWritten))])
+        metric("tsdbd_wal_bytes_total", "counter", "WAL bytes written.", [("", Double(w.bytesWritten))])
+        metric("tsdbd_wal_bytes_on_disk", "gauge", "Bytes in WAL files.", [("", Double(s.walBytesOnDisk))])
+        metric("tsdbd_wal_corrupt_tails_truncated_total", "counter", "Torn or corrupt WAL tails truncated at startup.", [("", Double(w.corruptTailsTruncated))])
+        metric("tsdbd_wal_replay_seconds", "gauge", "Duration of the last WAL replay.", [("", Double(w.replayNanos) / 1e9)])
+        // Histograms with power-of-two buckets.
+        func histogram(_ name: String, _ help: String, _ buckets: [UInt64], scale: Double, sum: Double, count: UInt64) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            var cum: UInt64 = 0
+            for (i, n) in buckets.enumerated() {
+                cum += n
+                let le = i == 0 ? 0 : Double(UInt64(1) << UInt64(i - 1)) * scale
+                if i > 0 { out += "\(name)_bucket{le=\"\(format(le))\"} \(cum)\n" }
+            }
+            out += "\(name)_bucket{le=\"+Inf\"} \(cum)\n\(name)_sum \(format(sum))\n\(name)_count \(count)\n"
+        }
+        histogram("tsdbd_wal_fsync_seconds", "WAL fsync latency.", w.fsyncBucketsMicros, scale: 1e-6, sum: Double(w.fsyncNanos) / 1e9, count: w.fsyncCount)
+        histogram("tsdbd_wal_group_records", "Records per WAL group commit.", w.groupSizeBuckets, scale: 1, sum: Double(w.recordsWritten), count: w.groupCommits)
+        metric("tsdbd_head_series", "gauge", "Series per database.", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.series)) })
+        metric("tsdbd_head_samples", "gauge", "Samples in the head (not yet sealed).", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.headSamples)) })
+        metric("tsdbd_segments", "gauge", "Segment files.", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.segments)) })
+        metric("tsdbd_segment_bytes", "gauge", "Bytes in segment files.", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.segmentBytes)) })
+        metric("tsdbd_seals_total", "counter", "Head seals.", [("", Double(s.seals))])
+        metric("tsdbd_compactions_total", "counter", "Compactions.", [("", Double(s.compactions))])
+        metric("tsdbd_segments_quarantined_total", "counter", "Unreadable segments renamed aside at startup.", [("", Double(s.segmentsQuarantined))])
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts the real tsdbd binary on a free loopback port with a temporary data directory.
+final class Daemon {
+    let dataDir: String
+    let port: Int
+    let process = Process()
+    let logPath: String
+    private let ownsDir: Bool
+
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tsdbd").path
+    }
+
+    init(dataDir: String? = nil, extraArgs: [String] = []) throws {
+        if let d = dataDir {
+            self.dataDir = d
+            ownsDir = false
+        } else {
+            var t = Array("/tmp/tsdbd-test-XXXXXX".utf8CString)
+            self.dataDir = String(cString: t.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+            ownsDir = true
+        }
+        port = Daemon.freePort()
+        logPath = self.dataDir + ".log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Daemon.binary)
+        process.arguments = ["--data-dir", self.dataDir + "/data", "--http-addr", "127.0.0.1:\(port)"] + extraArgs
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let r = try? HTTP.request(port: port, "GET", "/ping"), r.status == 204 { return }
+            usleep(50_000)
+        }
+        throw HTTPError.message("tsdbd did not start: \(log())")
+    }
+
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM and wait: a graceful stop.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func kill9() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func removeData() {
+        if ownsDir { try? FileManager.default.removeItem(atPath: dataDir) }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                _ = bind(fd, sp, len)
+                _ = getsockname(fd, sp, &len)
+            }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+enum HTTPError: Error { case message(String) }
+
+struct HTTPResponse {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+}
+
+/// A minimal HTTP/1.1 client over a raw socket, so tests control exactly what is sent.
+enum HTTP {
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        if r != 0 { close(fd); throw HTTPError.message("connect failed: \(errno)") }
+        var tv = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    static func sendAll(_ fd: Int32, _ data: [UInt8]) -> Bool {
+        var off = 0
+        while off < data.count {
+            let n = data[off...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            off += n
+        }
+        return true
+    }
+
+    static func readResponse(_ fd: Int32) throws -> HTTPResponse {
+        var buf: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        func headerEnd() -> Int? {
+            guard buf.count >= 4 else { return nil }
+            for i in 0...(buf.count - 4) where buf[i] == 13 && buf[i + 1] == 10 && buf[i + 2] == 13 && buf[i + 3] == 10 { return i }
+            return nil
+        }
+        while headerEnd() == nil {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { throw HTTPError.message("connection closed before response") }
+            buf += chunk[0..<n]
+        }
+        let he = headerEnd()!
+        let head = String(decoding: buf[0..<he], as: UTF8.self).components(separatedBy: "\r\n")
+        let status = Int(head[0].split(separator: " ")[1])!
+        var headers: [String: String] = [:]
+        for l in head.dropFirst() {
+            if let c = l.firstIndex(of: ":") { headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces) }
+        }
+        var body = Array(buf[(he + 4)...])
+        let len = Int(headers["content-length"] ?? "0") ?? 0
+        while body.count < len {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            body += chunk[0..<n]
+        }
+        return HTTPResponse(status: status, headers: headers, body: String(decoding: body, as: UTF8.self))
+    }
+
+    static func request(port: Int, _ method: String, _ path: String, body: [UInt8] = [], headers: [String: String] = [:]) throws -> HTTPResponse {
+        let fd = try connect(port: port)
+        defer { close(fd) }
+        var h = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
+        for (k, v) in headers { h += "\(k): \(v)\r\n" }
+        h += "\r\n"
+        guard sendAll(fd, Array(h.utf8) + body) else { throw HTTPError.message("send failed") }
+        return try readResponse(fd)
+    }
+
+    static func request(port: Int, _ method: String, _ path: String, text: String) throws -> HTTPResponse {
+        try request(port: port, method, path, body: Array(text.utf8))
+    }
+}
+
+/// gzip via the system's gzip command (tests only).
+func gzipped(_ data: [UInt8]) throws -> [UInt8] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    p.arguments = ["-c", "-1"]
+    let inp = Pipe(), out = Pipe()
+    p.standardInput = inp
+    p.standardOutput = out
+    try p.run()
+    let writer = Thread { inp.fileHandleForWriting.write(Data(data)); try? inp.fileHandleForWriting.close() }
+    writer.start()
+    let result = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Array(result)
+}
+
+func rssKB(_ pid: Int32) -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+    for l in s.split(separator: "\n") where l.hasPrefix("VmRSS:") {
+        return Int(l.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}

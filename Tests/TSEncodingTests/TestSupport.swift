@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Testing
+@testable import TSEncoding
+
+/// Deterministic generator for reproducible test data.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    /// Standard normal (Box–Muller).
+    mutating func gauss(_ mean: Double, _ sd: Double) -> Double {
+        let u1 = Swift.max(unit(), 1e-300)
+        let u2 = unit()
+        return mean + sd * sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
+    }
+    mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
+}
+
+/// Runs `body` on an exactly sized heap copy of `bytes`, so an overrun is a
+/// real out-of-bounds access (visible to AddressSanitizer).
+func withExactBuffer<R>(_ bytes: ArraySlice<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    let p = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+    defer { p.deallocate() }
+    bytes.withUnsafeBytes { if !$0.isEmpty { p.copyMemory(from: $0) } }
+    return try body(UnsafeRawBufferPointer(p))
+}
+
+func withExactBuffer<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withExactBuffer(bytes[...], body)
+}
+
+/// A decoder under test: decodes `count` values and returns how many it appended.
+typealias CountingDecoder = (UnsafeRawBufferPointer, Int) throws -> Int
+
+/// Decoding must either throw or produce exactly `count` values.
+func expectSafeDecode(_ bytes: ArraySlice<UInt8>, count: Int, _ decode: CountingDecoder,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        let got = try withExactBuffer(bytes) { try decode($0, count) }
+        #expect(got == count, "decoder returned \(got) values, expected \(count)", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error is EncodingError, sourceLocation: sourceLocation)
+    }
+}
+
+/// Every strict prefix of a valid encoding must throw or yield `count`
+/// values; the full encoding plus one extra byte must throw.
+func checkTruncationsAndTrailing(_ bytes: [UInt8], count: Int, _ decode: CountingDecoder,
+                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    for len in 0..<bytes.count {
+        expectSafeDecode(bytes[0..<len], count: count, decode, sourceLocation: sourceLocation)
+    }
+    for extra: UInt8 in [0x00, 0x01, 0x80, 0xFF] {
+        let longer = bytes + [extra]
+        #expect(throws: EncodingError.self, sourceLocation: sourceLocation) {
+            _ = try withExactBuffer(longer) { try decode($0, count) }
+        }
+    }
+}
+
+/// Random buffers, and valid encodings with random byte mutations, must
+/// never crash the decoder.
+func fuzzDecoder(seed: UInt64, iterations: Int, valid: [[UInt8]] = [], maxCount: Int = 300,
+                 _ decode: CountingDecoder) {
+    var rng = SplitMix64(seed: seed)
+    for it in 0..<iterations {
+        var bytes: [UInt8]
+        if !valid.isEmpty && it % 2 == 1 {
+            bytes = valid[Int(rng.next() % UInt64(valid.count))]
+            let flips = 1 + Int(rng.next() % 4)
+            for _ in 0..<flips where !bytes.isEmpty {
+                let i = Int(rng.next() % UInt64(bytes.count))
+                bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if rng.next() % 4 == 0 && !bytes.isEmpty {
+                bytes.removeLast(Int(rng.next() % UInt64(bytes.count)))
+            }
+        } else {
+            bytes = rng.bytes(Int(rng.next() % 80))
+        }
+        let count: Int
+        switch rng.next() % 8 {
+        case 0: count = 0
+        case 1: count = 1
+        case 2: count = Int(rng.next() % 3000)
+        default: count = Int(rng.next() % UInt64(maxCount + 1))
+        }
+        expectSafeDecode(bytes[...], count: count, decode)
+    }
+}
+
+/// Jittered millisecond timestamps: 10 s interval, 0...5 ms jitter.
+func jitteredMillis(_ n: Int, seed: UInt64, base: Int64 = 1_767_225_600_000) -> [Int64] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<n).map { i in base + Int64(i) * 10_000 + Int64(rng.next() % 6) }
+}
