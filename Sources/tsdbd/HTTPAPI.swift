@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LineProtocol
 import Logging
@@ -132,7 +133,7 @@ struct HTTPAPI: Sendable {
         switch e {
         case .databaseNotFound: return error(.notFound, "\(e)")
         case .invalidName: return error(.badRequest, "\(e)")
-        case .io(_, _, let errno) where errno == ENOSPC: return error(.insufficientStorage, "\(e)")
+        case .io(_, _, let errno) where errno == ENOSPC: return error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "\(e)")
         default:
             logger.error("write failed: \(e)")
             return error(.internalServerError, "\(e)")

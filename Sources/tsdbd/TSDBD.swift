@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -68,13 +69,15 @@ struct TSDBD: AsyncParsableCommand {
         logger.info("engine open", metadata: ["wal_records_replayed": "\(r.records)", "wal_bytes_replayed": "\(r.bytes)",
                                                "databases": "\(engine.databaseNames())"])
         let (host, port) = parseHostPort(httpAddr)!
+        let startLogger = logger
+        let addr = httpAddr
         let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength)
         let api = HTTPAPI(engine: engine, limits: limits, logger: logger)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
-                logger.info("listening", metadata: ["http": "\(channel.localAddress.map { "\($0)" } ?? httpAddr)"])
+                startLogger.info("listening", metadata: ["http": "\(channel.localAddress.map { "\($0)" } ?? addr)"])
             },
             logger: logger)
         // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the engine.

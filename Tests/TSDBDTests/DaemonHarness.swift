@@ -26,12 +26,12 @@ final class Daemon {
         }
         port = Daemon.freePort()
         logPath = self.dataDir + ".log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Daemon.binary)
         process.arguments = ["--data-dir", self.dataDir + "/data", "--http-addr", "127.0.0.1:\(port)"] + extraArgs
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardOutput = log
-        process.standardError = log
+        let logHandle = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

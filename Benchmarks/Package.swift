@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// Micro-benchmarks for tsengine (package-benchmark). A package of its own so that the root
+// package does not depend on the benchmark plugin; it uses the engine through a path dependency.
+//
+//   cd Benchmarks && swift package benchmark                 # run everything (a few minutes)
+//   swift package benchmark list                             # list the benchmarks
+//   swift package benchmark --target CodecBenchmarks         # one suite
+//   swift package benchmark thresholds check --metric mallocCountTotal --metric bytes_per_sample_x1000
+//
+// See docs/benchmarks.md for what each benchmark measures and the figures measured so far.
+import PackageDescription
+
+let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+
+let package = Package(
+    name: "tsengine-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // The explicit trait list matters: the default traits also pull in a runtime interposer
+        // package that the local package mirror does not carry, and resolution fails without it.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(name: "tsengine", path: ".."),
+    ],
+    targets: [
+        // Seeded data generators and helpers shared by both suites.
+        .target(name: "BenchSupport", path: "Sources/BenchSupport"),
+        // Column codecs, CRC32C and block compression on synthetic monitoring data.
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TSEncoding", package: "tsengine"),
+                "BenchSupport",
+            ],
+            path: "Benchmarks/CodecBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+        // The storage engine end to end: head + WAL appends, seal, reads, WAL replay, compaction.
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TSEngine", package: "tsengine"),
+                "BenchSupport",
+            ],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+    ]
+)
