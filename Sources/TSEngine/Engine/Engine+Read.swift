@@ -73,9 +73,10 @@ extension Engine {
                         chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b)))
                     }
                 }
-                for (head, prec) in [(db.frozen, UInt64.max - 1), (db.head, UInt64.max)] {
-                    guard let h = head, let s = h.get(ref.id), s.count > 0, range.overlaps(min: s.minT, max: s.maxT) else { continue }
-                    s.normalize()
+                for prec in [UInt64.max - 1, UInt64.max] {
+                    let s: HeadSeries?
+                    if prec == UInt64.max { s = db.head.normalized(ref.id) } else { s = db.frozen?.normalized(ref.id) }
+                    guard let s, range.overlaps(min: s.minT, max: s.maxT) else { continue }
                     let lo = lowerBound(s.timestamps, range.min)
                     let hi = upperBound(s.timestamps, range.max)
                     guard lo < hi else { continue }

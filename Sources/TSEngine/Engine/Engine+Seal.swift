@@ -42,13 +42,13 @@ extension Engine {
 
     /// Writes a database's frozen head as one segment per time window, then swaps it for them.
     private func writeFrozen(_ db: Database) throws {
-        guard let frozen = lock.withLock({ db.frozen }) else { return }
+        guard var frozen = lock.withLock({ db.frozen }) else { return }
         let infos: [SeriesInfo?] = lock.withLock { db.catalog.infos }
         // Split every series into windows: window start → [(id, lo..<hi)].
         var windows: [Int64: [(UInt32, Range<Int>)]] = [:]
-        for (i, s) in frozen.series.enumerated() {
-            guard let s, s.count > 0 else { continue }
-            s.normalize()
+        for i in frozen.series.indices where frozen.series[i].count > 0 {
+            frozen.series[i].normalize()
+            let s = frozen.series[i]
             var lo = 0
             while lo < s.count {
                 let w = windowStart(s.timestamps[lo])
@@ -67,7 +67,7 @@ extension Engine {
                 do {
                     for (id, r) in windows[w]! {
                         let info = infos[Int(id)]!
-                        let s = frozen.series[Int(id)]!
+                        let s = frozen.series[Int(id)]
                         let cols = SampleColumns(timestamps: Array(s.timestamps[r]),
                                                  values: ColumnValues.from(type: info.type, bits: s.bits[r], strings: s.strings))
                         try writer.add(id: id, type: info.type, canonical: info.canonical, columns: cols)

@@ -19,6 +19,11 @@ public struct SeriesInfo: Sendable {
 /// builds a String or an Array for a series that already exists.
 struct SeriesCatalog {
     private(set) var infos: [SeriesInfo?] = [nil]  // index = id; 0 is never used
+    /// Hot-path copies: canonical keys back to back, each id's start offset (end = start + length), and types.
+    private var keyArena: [UInt8] = []
+    private var keyStart: [Int] = [0]
+    private var keyLength: [Int] = [0]
+    private(set) var types: [ValueType] = [.float]
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
     private var count = 0
     private(set) var index = TagIndex()
@@ -52,14 +57,18 @@ struct SeriesCatalog {
     func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> UInt32? {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let id = slots[i]
-            if id == 0 { return nil }
-            let c = infos[Int(id)]!.canonical
-            if c.count == key.count && c.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) {
-                return id
+        return keyArena.withUnsafeBytes { arena in
+            slots.withUnsafeBufferPointer { slots in
+                while true {
+                    let id = slots[i]
+                    if id == 0 { return nil }
+                    let n = keyLength[Int(id)]
+                    if n == key.count && (n == 0 || memcmp(arena.baseAddress! + keyStart[Int(id)], key.baseAddress!, n) == 0) {
+                        return id
+                    }
+                    i = (i + 1) & mask
+                }
             }
-            i = (i + 1) & mask
         }
     }
 
@@ -75,7 +84,16 @@ struct SeriesCatalog {
         if let existing = lookup(canonical, hash: h) { return existing }
         guard let key = SeriesKey(canonical: canonical) else { return nil }
         let id = wanted ?? UInt32(infos.count)
-        while infos.count <= Int(id) { infos.append(nil) }
+        while infos.count <= Int(id) {
+            infos.append(nil)
+            keyStart.append(0)
+            keyLength.append(0)
+            types.append(.float)
+        }
+        keyStart[Int(id)] = keyArena.count
+        keyLength[Int(id)] = canonical.count
+        keyArena.append(contentsOf: canonical)
+        types[Int(id)] = type
         let info = SeriesInfo(id: id, key: key, type: type, canonical: [UInt8](canonical))
         infos[Int(id)] = info
         count += 1
