@@ -22,12 +22,15 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Pure codecs: bits, varints, CRC32C, timestamp/value column codecs, block compression.
         .target(name: "TSEncoding", dependencies: ["CLZ4", "CZstd"]),
         // Storage engine: model, platform, WAL, head, segments, index, engine.
         .target(name: "TSEngine", dependencies: ["TSEncoding"]),
         // Line protocol parser and writer: bytes → points; knows nothing of storage.
         .target(name: "LineProtocol"),
+        // collectd binary network protocol (plain, signed, encrypted) and the InfluxDB mapping.
+        .target(name: "CollectdProtocol", dependencies: ["COpenSSL"]),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "TSEncodingTests", dependencies: ["TSEncoding"]),
         .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
         .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd"]),
     ]

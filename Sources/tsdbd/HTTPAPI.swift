@@ -83,22 +83,34 @@ struct HTTPAPI: Sendable {
             return refuseTooLarge(ctx)
         }
         let ingester = LineProtocolIngester(database: db, precision: precision, now: Platform.wallClockNanos(),
-                                            maxLineLength: limits.maxLineLength)
+                                            maxLineLength: limits.maxLineLength, batchSize: 10_000)
         let inflater = gzip ? try GzipInflater(cap: limits.maxBodySize) : nil
         var received = 0
         var written = 0
         var rejected: [String] = []
         var rejectedCount = 0
-        func append(_ b: WriteBatch) async throws {
-            let r = try await onPool { try engine.append(b) }
+        // One append in flight per request while the next batch is parsed: parsing (CPU on the
+        // cooperative pool) overlaps the engine's work and its fsync. Appends of one request
+        // stay in order (each waits for the previous), so a later duplicate still wins.
+        var inFlight: Task<AppendResult, Error>?
+        func settle() async throws {
+            guard let t = inFlight else { return }
+            inFlight = nil
+            let r = try await t.value
             written += r.written
             rejectedCount += r.rejected.count
             for x in r.rejected.prefix(max(0, 10 - rejected.count)) { rejected.append("\(x.error)") }
         }
+        func append(_ b: WriteBatch) async throws {
+            try await settle()
+            let engine = self.engine
+            inFlight = Task { try await onPool { try engine.append(b) } }
+        }
         do {
+            defer { inFlight?.cancel() }
             for try await chunk in req.body {
                 received += chunk.readableBytes
-                if !gzip && received > limits.maxBodySize { return refuseTooLarge(ctx) }
+                if !gzip && received > limits.maxBodySize { try? await settle(); return refuseTooLarge(ctx) }
                 var full: [WriteBatch] = []
                 try chunk.withUnsafeReadableBytes { raw in
                     if let inf = inflater {
@@ -109,15 +121,16 @@ struct HTTPAPI: Sendable {
                 }
                 for b in full { try await append(b) }
             }
+            if let last = ingester.finish() { try await append(last) }
+            try await settle()
         } catch GzipInflater.Failure.tooLarge {
+            try? await settle()
             return refuseTooLarge(ctx)
         } catch GzipInflater.Failure.corrupt(let why) {
+            try? await settle()
             return error(.badRequest, "gzip: \(why)")
         } catch let e as EngineError {
             return engineFailure(e)
-        }
-        if let last = ingester.finish() {
-            do { try await append(last) } catch let e as EngineError { return engineFailure(e) }
         }
         counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
         let dropped = ingester.parseErrors + rejectedCount

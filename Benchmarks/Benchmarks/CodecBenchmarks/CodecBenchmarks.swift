@@ -83,7 +83,7 @@ let intCodec = ColumnCodec<Int64>(
     decode: { c, b, n, out in try IntColumn.decode(ValueCodec(validating: c), b, count: n, into: &out) }
 )
 
-/// Registers `<codec>.encode/<pattern>/<n>` and `<codec>.decode/<pattern>/<n>`.
+/// Registers `<codec>.encode.<pattern>.<n>` and `<codec>.decode.<pattern>.<n>`.
 func registerColumn<Element: Equatable>(_ codec: ColumnCodec<Element>, pattern: String, data: [Element],
                                         sameBits: (Element, Element) -> Bool) {
     let n = data.count
@@ -103,7 +103,7 @@ func registerColumn<Element: Equatable>(_ codec: ColumnCodec<Element>, pattern: 
 
     var out: [UInt8] = []
     out.reserveCapacity(encoded.count * 2 + 64)
-    Benchmark("\(codec.name).encode/\(pattern)/\(n)", configuration: encodeConfiguration()) { benchmark in
+    Benchmark("\(codec.name).encode.\(pattern).\(n)", configuration: encodeConfiguration()) { benchmark in
         out.removeAll(keepingCapacity: true)
         let t0 = monotonicNanos()
         let c = data.withUnsafeBufferPointer { codec.encode($0, &out) }
@@ -117,7 +117,7 @@ func registerColumn<Element: Equatable>(_ codec: ColumnCodec<Element>, pattern: 
 
     var decoded: [Element] = []
     decoded.reserveCapacity(n)
-    Benchmark("\(codec.name).decode/\(pattern)/\(n)", configuration: decodeConfiguration()) { benchmark in
+    Benchmark("\(codec.name).decode.\(pattern).\(n)", configuration: decodeConfiguration()) { benchmark in
         decoded.removeAll(keepingCapacity: true)
         let t0 = monotonicNanos()
         try encoded.withUnsafeBytes { try codec.decode(codecByte, $0, n, &decoded) }
@@ -173,7 +173,7 @@ func registerCompression(_ method: BlockCompression, samples n: Int) {
     )
     var out: [UInt8] = []
     out.reserveCapacity(raw.count * 2 + 1024)
-    Benchmark("BlockCompression.compress/\(method)/\(n)", configuration: config) { benchmark in
+    Benchmark("BlockCompression.compress.\(method).\(n)", configuration: config) { benchmark in
         out.removeAll(keepingCapacity: true)
         let t0 = monotonicNanos()
         raw.withUnsafeBytes { BlockCompression.compress($0, method: method, level: level, into: &out) }
@@ -183,7 +183,7 @@ func registerCompression(_ method: BlockCompression, samples n: Int) {
         benchmark.measurement(CodecMetric.bytesPerSecond, perSecond(raw.count, t1 - t0))
         benchmark.measurement(CodecMetric.ratio, ratio)
     }
-    Benchmark("BlockCompression.decompress/\(method)/\(n)", configuration: config) { benchmark in
+    Benchmark("BlockCompression.decompress.\(method).\(n)", configuration: config) { benchmark in
         out.removeAll(keepingCapacity: true)
         let t0 = monotonicNanos()
         try compressed.withUnsafeBytes {
@@ -220,7 +220,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     let input = bytes
     Benchmark(
-        "CRC32C.checksum/1MiB",
+        "CRC32C.checksum.1MiB",
         configuration: .init(
             metrics: [.wallClock, .throughput, .mallocCountTotal, CodecMetric.bytesPerSecond],
             warmupIterations: 3,

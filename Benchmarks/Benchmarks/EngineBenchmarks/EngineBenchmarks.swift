@@ -81,7 +81,7 @@ func registerBatchBuild() {
     let series = SeriesSet(count: ingestSeries)
     var batch = WriteBatch(database: database, reservingCapacity: ingestSeries)
     Benchmark(
-        "WriteBatch.append/hot_path/10k_series",
+        "WriteBatch.append.hot_path.10k_series",
         configuration: engineConfiguration([EngineMetric.samplesPerSecond], allocations: .exact, warmup: 3,
                                            maxIterations: 2_000, maxDuration: .seconds(1))
     ) { benchmark in
@@ -103,7 +103,7 @@ func registerBatchBuild() {
 func registerAppend(_ policy: SyncPolicy, name: String) {
     let state = EngineState(name: "append-\(name)", seriesCount: ingestSeries)
     Benchmark(
-        "Engine.append/\(name)/10k_series_batch",
+        "Engine.append.\(name).10k_series_batch",
         configuration: engineConfiguration(
             [EngineMetric.samplesPerSecond, EngineMetric.walBytesPerSample, EngineMetric.fsyncsPerBatch],
             allocations: .absolute(1_000), warmup: 5, maxIterations: 400, maxDuration: .seconds(4))
@@ -143,7 +143,7 @@ func registerSeal() {
     let state = EngineState(name: "seal", seriesCount: ingestSeries)
     var window = 0
     Benchmark(
-        "Engine.flush/1M_samples_10k_series",
+        "Engine.flush.1M_samples_10k_series",
         configuration: engineConfiguration(
             [EngineMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
             allocations: .percent(2), warmup: 1, maxIterations: 8, maxDuration: .seconds(25))
@@ -177,7 +177,7 @@ func registerRead() {
     let state = EngineState(name: "read", seriesCount: 100)
     let steps = 24 * 360
     Benchmark(
-        "Engine.read/1_series_12_segments",
+        "Engine.read.1_series_12_segments",
         configuration: engineConfiguration([EngineMetric.samplesPerSecond], allocations: .exact, warmup: 5,
                                            maxIterations: 5_000, maxDuration: .seconds(1))
     ) { benchmark in
@@ -217,7 +217,7 @@ func registerReplay() {
     let samples = ingestSeries * steps
     let state = EngineState(name: "replay", seriesCount: ingestSeries)
     Benchmark(
-        "Engine.init/WAL_replay_2M_samples",
+        "Engine.init.WAL_replay_2M_samples",
         configuration: engineConfiguration(
             [EngineMetric.samplesPerSecond, EngineMetric.walBytesPerSecond, EngineMetric.replayLoopBytesPerSecond],
             allocations: .percent(2), warmup: 1, maxIterations: 10, maxDuration: .seconds(15))
@@ -257,7 +257,7 @@ func registerCompaction() {
     let state = EngineState(name: "compact", seriesCount: ingestSeries)
     var window = 0
     Benchmark(
-        "Engine.flushAndCompact/2_overlapping_segments_2M_samples",
+        "Engine.flushAndCompact.2_overlapping_segments_2M_samples",
         configuration: engineConfiguration(
             [EngineMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
             allocations: .percent(2), warmup: 1, maxIterations: 6, maxDuration: .seconds(40))

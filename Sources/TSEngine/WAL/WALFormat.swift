@@ -84,21 +84,46 @@ struct WALBatchEncoder {
 
     @inline(__always)
     mutating func addSample(id: UInt32, timestamp: Int64, type: ValueType, bits: UInt64, string: String?) {
-        Varint.put(UInt64(id), into: &samplesBuf)
-        samplesBuf.append(type.rawValue)
-        Varint.put(Varint.zigzag(timestamp &- prevTs), into: &samplesBuf)
+        let delta = Varint.zigzag(timestamp &- prevTs)
         prevTs = timestamp
-        switch type {
-        case .float, .integer, .unsigned:
-            withUnsafeBytes(of: bits.littleEndian) { samplesBuf.append(contentsOf: $0) }
-        case .boolean:
-            samplesBuf.append(bits != 0 ? 1 : 0)
-        case .string:
+        sampleCount += 1
+        if type == .string {
+            Varint.put(UInt64(id), into: &samplesBuf)
+            samplesBuf.append(type.rawValue)
+            Varint.put(delta, into: &samplesBuf)
             let s = string ?? ""
             Varint.put(UInt64(s.utf8.count), into: &samplesBuf)
             samplesBuf.append(contentsOf: s.utf8)
+            return
         }
-        sampleCount += 1
+        // Numeric and boolean samples are at most 5 + 1 + 10 + 8 = 24 bytes: build them in a
+        // stack buffer and append once (one uniqueness/capacity check instead of a dozen).
+        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &tmp) { p in
+            var n = 0
+            @inline(__always) func varint(_ v: UInt64) {
+                var v = v
+                while v >= 0x80 {
+                    p[n] = UInt8(truncatingIfNeeded: v) | 0x80
+                    v >>= 7
+                    n += 1
+                }
+                p[n] = UInt8(v)
+                n += 1
+            }
+            varint(UInt64(id))
+            p[n] = type.rawValue
+            n += 1
+            varint(delta)
+            if type == .boolean {
+                p[n] = bits != 0 ? 1 : 0
+                n += 1
+            } else {
+                p.storeBytes(of: bits.littleEndian, toByteOffset: n, as: UInt64.self)
+                n += 8
+            }
+            samplesBuf.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+        }
     }
 
     /// Assembles the payload into `buf`.
