@@ -7,7 +7,9 @@
 //   swift package benchmark --target CodecBenchmarks         # one suite
 //   swift package benchmark thresholds check --metric mallocCountTotal --metric bytes_per_sample_x1000
 //
-// See docs/benchmarks.md for what each benchmark measures and the figures measured so far.
+// Benchmark names use '.' and '_' only: package-benchmark 1.38.1 writes threshold files with '/'
+// and ' ' replaced by '_' but looks them up with the raw name, so a name with '/' can never be
+// checked. See docs/benchmarks.md for what each benchmark measures and the figures measured so far.
 import PackageDescription
 
 let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")

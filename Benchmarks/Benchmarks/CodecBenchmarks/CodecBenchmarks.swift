@@ -23,6 +23,11 @@ enum CodecMetric {
     static let ratio = BenchmarkMetric.custom("ratio_x1000", polarity: .prefersLarger, useScalingFactor: false)
 }
 
+/// Print these unscaled (the default would show 14000 as "14 K").
+var exactUnits: [BenchmarkMetric: BenchmarkUnits] {
+    [.mallocCountTotal: .count, CodecMetric.bytesPerSample: .count, CodecMetric.codecID: .count, CodecMetric.ratio: .count]
+}
+
 /// Block sizes: the common one and the largest one.
 let blockSizes = [720, 8192]
 
@@ -42,6 +47,7 @@ func configuration(_ metrics: [BenchmarkMetric]) -> Benchmark.Configuration {
     if metrics.contains(CodecMetric.bytesPerSample) { thresholds[CodecMetric.bytesPerSample] = strict }
     return .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal] + metrics,
+        units: exactUnits,
         warmupIterations: 5,
         maxDuration: .milliseconds(800),
         maxIterations: 20_000,
@@ -166,6 +172,7 @@ func registerCompression(_ method: BlockCompression, samples n: Int) {
 
     let config = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal, CodecMetric.bytesPerSecond, CodecMetric.ratio],
+        units: exactUnits,
         warmupIterations: 5,
         maxDuration: .milliseconds(800),
         maxIterations: 20_000,
@@ -223,6 +230,7 @@ let benchmarks: @Sendable () -> Void = {
         "CRC32C.checksum.1MiB",
         configuration: .init(
             metrics: [.wallClock, .throughput, .mallocCountTotal, CodecMetric.bytesPerSecond],
+            units: exactUnits,
             warmupIterations: 3,
             maxDuration: .milliseconds(800),
             maxIterations: 2_000,

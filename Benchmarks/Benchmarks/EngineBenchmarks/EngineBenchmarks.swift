@@ -53,6 +53,9 @@ func engineConfiguration(_ metrics: [BenchmarkMetric], allocations: AllocationTo
     .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal] + metrics,
         timeUnits: .microseconds,
+        // Unscaled counts and ×1000 ratios; rates in thousands.
+        units: [.mallocCountTotal: .count, EngineMetric.walBytesPerSample: .count, EngineMetric.fsyncsPerBatch: .count,
+                EngineMetric.segmentBytesPerSample: .count, EngineMetric.samplesPerSecond: .kilo],
         warmupIterations: warmup,
         maxDuration: maxDuration,
         maxIterations: maxIterations,

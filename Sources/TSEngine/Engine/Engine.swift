@@ -65,32 +65,20 @@ public final class Engine: @unchecked Sendable {
         // 2. WAL replay into the heads.
         let t0 = Platform.monotonicNanos()
         var dbs = databases
-        var current: Database?
         let root = path + "/db"
+        var decoded = WALDecodedBatch()
         var report = try WALReader.replay(dir: path + "/wal") { payload in
-            try WALBatchDecoder.decode(payload, onDatabase: { name in
-                if let d = dbs[name] {
-                    current = d
-                } else {
-                    try Database.validate(name)
-                    let d = Database(name: name, dir: root + "/" + name)
-                    try Platform.makeDirectories(d.segmentsDir)
-                    dbs[name] = d
-                    current = d
-                }
-            }, onDef: { def in
-                let ok = def.canonicalKey.withUnsafeBytes { current!.catalog.insert(canonical: $0, type: def.type, id: def.id) }
-                if ok == nil { throw EncodingError.corrupt("bad series key in WAL") }
-            }, onSample: { s in
-                guard let info = current!.catalog.info(s.series), info.type == s.type else {
-                    throw EncodingError.corrupt("WAL sample for unknown series \(s.series)")
-                }
-                if s.type == .string {
-                    current!.head.append(s.series, s.timestamp, string: s.string ?? "")
-                } else {
-                    current!.head.append(s.series, s.timestamp, s.bits)
-                }
-            })
+            try WALBatchDecoder.decode(payload, into: &decoded)
+            let db: Database
+            if let d = dbs[decoded.database] {
+                db = d
+            } else {
+                try Database.validate(decoded.database)
+                db = Database(name: decoded.database, dir: root + "/" + decoded.database)
+                try Platform.makeDirectories(db.segmentsDir)
+                dbs[decoded.database] = db
+            }
+            try Engine.replay(decoded, catalog: &db.catalog, head: &db.head)
         }
         databases = dbs
         for d in databases.values { d.catalog.finishLoading() }
@@ -106,6 +94,25 @@ public final class Engine: @unchecked Sendable {
             options.log(.info, "replayed \(report.records) WAL records (\(report.bytes) bytes) in \(replayNanos / 1_000_000) ms")
         }
         if options.backgroundMaintenance { startMaintenance() }
+    }
+
+    /// Applies one decoded WAL batch record to a database's catalog and head.
+    static func replay(_ d: WALDecodedBatch, catalog: inout SeriesCatalog, head: inout Head) throws {
+        for def in d.defs {
+            let got = def.canonicalKey.withUnsafeBytes { catalog.insert(canonical: $0, type: def.type, id: def.id) }
+            guard got == def.id else { throw EncodingError.corrupt("WAL series \(def.id) conflicts with a known series") }
+        }
+        for i in 0..<d.count {
+            let id = d.ids[i]
+            guard catalog.has(id), catalog.types[Int(id)] == d.types[i] else {
+                throw EncodingError.corrupt("WAL sample for unknown series \(id)")
+            }
+            if d.types[i] == .string {
+                head.append(id, d.timestamps[i], string: d.strings[Int(d.bits[i])])
+            } else {
+                head.append(id, d.timestamps[i], d.bits[i])
+            }
+        }
     }
 
     static func loadDatabase(name: String, dir: String, options: EngineOptions, quarantined: inout UInt64) throws -> Database {

@@ -72,6 +72,12 @@ struct SeriesCatalog {
         }
     }
 
+    /// Whether `id` names a series (cheap: no SeriesInfo copy).
+    @inline(__always)
+    func has(_ id: UInt32) -> Bool {
+        Int(id) < keyLength.count && keyLength[Int(id)] > 0
+    }
+
     func info(_ id: UInt32) -> SeriesInfo? {
         Int(id) < infos.count ? infos[Int(id)] : nil
     }

@@ -34,15 +34,6 @@ enum WALRecordType: UInt8 {
     case batch = 1
 }
 
-/// One decoded sample of a WAL batch record.
-struct WALSample {
-    var series: UInt32
-    var timestamp: Int64
-    var type: ValueType
-    var bits: UInt64
-    var string: String?
-}
-
 /// A series definition carried in the batch that first wrote the series.
 struct WALSeriesDef {
     var id: UInt32
@@ -139,41 +130,65 @@ struct WALBatchEncoder {
     }
 }
 
+/// A decoded batch record, column by column; reused across records to avoid allocation.
+struct WALDecodedBatch {
+    var database = ""
+    var defs: [WALSeriesDef] = []
+    var ids: [UInt32] = []
+    var timestamps: [Int64] = []
+    var types: [ValueType] = []
+    var bits: [UInt64] = []
+    /// String values; for a string sample `bits` is its index here.
+    var strings: [String] = []
+
+    var count: Int { ids.count }
+
+    mutating func reset() {
+        defs.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        timestamps.removeAll(keepingCapacity: true)
+        types.removeAll(keepingCapacity: true)
+        bits.removeAll(keepingCapacity: true)
+        strings.removeAll(keepingCapacity: true)
+    }
+}
+
 /// Decodes a batch record payload (after its CRC was verified). Throws on any structural error.
 enum WALBatchDecoder {
-    static func decode(_ p: UnsafeRawBufferPointer,
-                       onDatabase: (String) throws -> Void,
-                       onDef: (WALSeriesDef) throws -> Void,
-                       onSample: (WALSample) throws -> Void) throws {
+    static func decode(_ p: UnsafeRawBufferPointer, into out: inout WALDecodedBatch) throws {
+        out.reset()
         var pos = 0
         guard p.count >= 1, p[0] == WALRecordType.batch.rawValue else { throw EncodingError.corrupt("WAL record type") }
         pos = 1
         let dbLen = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
-        let db = String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + dbLen]), as: UTF8.self)
+        out.database = String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + dbLen]), as: UTF8.self)
         pos += dbLen
-        try onDatabase(db)
         let nDefs = try Varint.get(p, at: &pos)
         guard nDefs <= UInt64(p.count) else { throw EncodingError.corrupt("WAL def count") }
         for _ in 0..<Int(nDefs) {
             let id = try Varint.get(p, at: &pos)
-            guard id <= UInt64(UInt32.max), pos < p.count, let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("WAL def") }
+            guard id > 0, id <= UInt64(UInt32.max), pos < p.count, let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("WAL def") }
             pos += 1
             let kl = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
             let key = [UInt8](UnsafeRawBufferPointer(rebasing: p[pos..<pos + kl]))
             pos += kl
-            try onDef(WALSeriesDef(id: UInt32(id), type: t, canonicalKey: key))
+            out.defs.append(WALSeriesDef(id: UInt32(id), type: t, canonicalKey: key))
         }
         let n = try Varint.get(p, at: &pos)
         guard n <= UInt64(p.count) else { throw EncodingError.corrupt("WAL sample count") }
+        let count = Int(n)
+        out.ids.reserveCapacity(count)
+        out.timestamps.reserveCapacity(count)
+        out.types.reserveCapacity(count)
+        out.bits.reserveCapacity(count)
         var prev: Int64 = 0
-        for _ in 0..<Int(n) {
+        for _ in 0..<count {
             let id = try Varint.get(p, at: &pos)
             guard id <= UInt64(UInt32.max), pos < p.count, let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("WAL sample") }
             pos += 1
             let ts = prev &+ Varint.unzigzag(try Varint.get(p, at: &pos))
             prev = ts
             var bits: UInt64 = 0
-            var str: String? = nil
             switch t {
             case .float, .integer, .unsigned:
                 guard p.count - pos >= 8 else { throw EncodingError.truncated }
@@ -185,10 +200,14 @@ enum WALBatchDecoder {
                 pos += 1
             case .string:
                 let l = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
-                str = String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + l]), as: UTF8.self)
+                bits = UInt64(out.strings.count)
+                out.strings.append(String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + l]), as: UTF8.self))
                 pos += l
             }
-            try onSample(WALSample(series: UInt32(id), timestamp: ts, type: t, bits: bits, string: str))
+            out.ids.append(UInt32(id))
+            out.timestamps.append(ts)
+            out.types.append(t)
+            out.bits.append(bits)
         }
         guard pos == p.count else { throw EncodingError.corrupt("WAL trailing bytes") }
     }
