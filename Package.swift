@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "TSEngine", targets: ["TSEngine"]),
         .library(name: "TSEncoding", targets: ["TSEncoding"]),
+        .library(name: "GraphiteProtocol", targets: ["GraphiteProtocol"]),
         .executable(name: "tsdbd", targets: ["tsdbd"]),
         .executable(name: "tsctl", targets: ["tsctl"]),
     ],
@@ -31,10 +32,12 @@ let package = Package(
         .target(name: "LineProtocol"),
         // collectd binary network protocol (plain, signed, encrypted) and the InfluxDB mapping.
         .target(name: "CollectdProtocol", dependencies: ["COpenSSL"]),
+        // Graphite plaintext protocol and InfluxDB-style templates (path → measurement, tags, field).
+        .target(name: "GraphiteProtocol"),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
+        .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
         .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd"]),
     ]

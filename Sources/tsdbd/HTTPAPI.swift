@@ -30,7 +30,7 @@ struct HTTPAPI: Sendable {
     let engine: Engine
     let limits: HTTPLimits
     let logger: Logger
-    let counters = Counters()
+    let counters: Counters
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)

@@ -8,6 +8,12 @@ final class Counters: Sendable {
         var parseErrors: [String: Int] = [:]
         var rejected: [String: Int] = [:]
         var tooLarge = 0
+        /// protocol → reason → samples dropped after parsing (queue full, write error).
+        var dropped: [String: [String: Int]] = [:]
+        /// UDP datagrams received, by protocol.
+        var packets: [String: Int] = [:]
+        /// TCP connections accepted, by protocol.
+        var connections: [String: Int] = [:]
     }
     private let state = Mutex(Values())
 
@@ -18,6 +24,18 @@ final class Counters: Sendable {
             v.rejected[p, default: 0] += rejected
             v.tooLarge += tooLarge
         }
+    }
+
+    func addDropped(protocolName p: String, reason: String, _ n: Int) {
+        state.withLock { $0.dropped[p, default: [:]][reason, default: 0] += n }
+    }
+
+    func addPacket(protocolName p: String) {
+        state.withLock { $0.packets[p, default: 0] += 1 }
+    }
+
+    func addConnection(protocolName p: String) {
+        state.withLock { $0.connections[p, default: 0] += 1 }
     }
 
     func snapshot() -> Values { state.withLock { $0 } }
@@ -37,6 +55,10 @@ enum MetricsText {
         metric("tsdbd_points_written_total", "counter", "Samples written, by protocol.", byProto(c.written))
         metric("tsdbd_lines_rejected_total", "counter", "Lines that failed to parse, by protocol.", byProto(c.parseErrors).map { ($0.0.replacingOccurrences(of: "}", with: ",reason=\"parse\"}"), $0.1) }
                + byProto(c.rejected).map { ($0.0.replacingOccurrences(of: "}", with: ",reason=\"engine\"}"), $0.1) })
+        metric("tsdbd_points_dropped_total", "counter", "Parsed samples not written (reason queue_full: UDP write queue full; write_error: the engine failed), by protocol.",
+               c.dropped.keys.sorted().flatMap { p in c.dropped[p]!.keys.sorted().map { r in ("{protocol=\"\(p)\",reason=\"\(r)\"}", Double(c.dropped[p]![r]!)) } })
+        metric("tsdbd_listener_packets_total", "counter", "UDP datagrams received, by protocol.", byProto(c.packets))
+        metric("tsdbd_listener_connections_total", "counter", "TCP connections accepted, by protocol.", byProto(c.connections))
         metric("tsdbd_requests_too_large_total", "counter", "Requests refused with 413.", [("", Double(c.tooLarge))])
         let w = s.wal
         metric("tsdbd_wal_group_commits_total", "counter", "WAL group commits.", [("", Double(w.groupCommits))])

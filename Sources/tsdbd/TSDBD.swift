@@ -1,7 +1,11 @@
 import ArgumentParser
+import CollectdProtocol
 import Foundation
+import GraphiteProtocol
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import TSEngine
 import TSEncoding
@@ -37,6 +41,48 @@ struct TSDBD: AsyncParsableCommand {
     @Option(name: .customLong("create-database-on-write"), help: "Create a database on its first write (true) or answer 404 (false).")
     var createDatabaseOnWrite: Bool = env("CREATE_DATABASE_ON_WRITE").map { $0 == "true" } ?? true
 
+    @Option(name: .customLong("lp-udp-addr"), help: "Line protocol over UDP: HOST:PORT or off (see docs/listeners.md).")
+    var lpUDPAddr: String = env("LP_UDP_ADDR") ?? "off"
+
+    @Option(name: .customLong("lp-tcp-addr"), help: "Line protocol over TCP (newline-delimited): HOST:PORT or off.")
+    var lpTCPAddr: String = env("LP_TCP_ADDR") ?? "off"
+
+    @Option(name: .customLong("lp-db"), help: "Database for line protocol received over UDP and TCP.")
+    var lpDB: String = env("LP_DB") ?? "lp"
+
+    @Option(name: .customLong("collectd-addr"), help: "collectd binary protocol over UDP: HOST:PORT or off.")
+    var collectdAddr: String = env("COLLECTD_ADDR") ?? "127.0.0.1:25826"
+
+    @Option(name: .customLong("collectd-db"), help: "Database for collectd values.")
+    var collectdDB: String = env("COLLECTD_DB") ?? "collectd"
+
+    @Option(name: .customLong("collectd-security-level"), help: "none | sign | encrypt (collectd's SecurityLevel; sign and encrypt need --collectd-auth-file).")
+    var collectdSecurityLevel: String = env("COLLECTD_SECURITY_LEVEL") ?? "none"
+
+    @Option(name: .customLong("collectd-auth-file"), help: "collectd AuthFile: one 'user: password' per line.")
+    var collectdAuthFile: String? = env("COLLECTD_AUTH_FILE")
+
+    @Option(name: .customLong("collectd-typesdb"), help: "collectd types.db (default /usr/share/collectd/types.db when it exists, over a built-in table).")
+    var collectdTypesDB: String? = env("COLLECTD_TYPESDB")
+
+    @Option(name: .customLong("graphite-addr"), help: "Graphite plaintext protocol over TCP: HOST:PORT or off.")
+    var graphiteAddr: String = env("GRAPHITE_ADDR") ?? "off"
+
+    @Option(name: .customLong("graphite-db"), help: "Database for Graphite values.")
+    var graphiteDB: String = env("GRAPHITE_DB") ?? "graphite"
+
+    @Option(name: .customLong("graphite-template"), help: "Graphite template '[filter] template [tag=v,...]' or a preset (influxdb, collectd, collectd-separate); repeatable, replaces the defaults. TSDBD_GRAPHITE_TEMPLATE separates several with ';'.")
+    var graphiteTemplates: [String] = env("GRAPHITE_TEMPLATE").map { $0.split(separator: ";").map(String.init) } ?? []
+
+    @Option(name: .customLong("graphite-separator"), help: "Joins several measurement/field/tag parts of a Graphite path.")
+    var graphiteSeparator: String = env("GRAPHITE_SEPARATOR") ?? "."
+
+    @Option(name: .customLong("udp-buffer-size"), help: "SO_RCVBUF of UDP sockets in bytes (0 = system default).")
+    var udpBufferSize: Int = env("UDP_BUFFER_SIZE").flatMap { Int($0) } ?? 0
+
+    @Option(name: .customLong("udp-queue-size"), help: "Samples parsed from UDP that may wait for the engine; more are dropped and counted.")
+    var udpQueueSize: Int = env("UDP_QUEUE_SIZE").flatMap { Int($0) } ?? 100_000
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error.")
     var logLevel: String = env("LOG_LEVEL") ?? "info"
 
@@ -45,6 +91,49 @@ struct TSDBD: AsyncParsableCommand {
         guard parseHostPort(httpAddr) != nil else { throw ValidationError("--http-addr must be HOST:PORT") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard maxBodySize > 0, maxLineLength > 0 else { throw ValidationError("limits must be positive") }
+        for (flag, v) in [("--lp-udp-addr", lpUDPAddr), ("--lp-tcp-addr", lpTCPAddr), ("--collectd-addr", collectdAddr), ("--graphite-addr", graphiteAddr)] {
+            guard v == "off" || parseHostPort(v) != nil else { throw ValidationError("\(flag) must be HOST:PORT or off") }
+        }
+        for (flag, v) in [("--lp-db", lpDB), ("--collectd-db", collectdDB), ("--graphite-db", graphiteDB)] {
+            guard !v.isEmpty else { throw ValidationError("\(flag) must not be empty") }
+        }
+        guard udpBufferSize >= 0, udpQueueSize > 0 else { throw ValidationError("--udp-buffer-size must be >= 0 and --udp-queue-size > 0") }
+        if collectdAddr != "off" {
+            _ = try collectdSetup()
+        }
+        if graphiteAddr != "off" {
+            do { _ = try GraphiteParser(templates: graphiteTemplates.isEmpty ? GraphiteTemplateMatcher.defaultSpecifications : graphiteTemplates,
+                                        separator: graphiteSeparator) } catch { throw ValidationError("--graphite-template: \(error)") }
+        }
+    }
+
+    /// The collectd parser and types table the flags describe, or a ValidationError saying why not.
+    func collectdSetup() throws -> (CollectdParser, TypesDB, String) {
+        let level: SecurityLevel
+        switch collectdSecurityLevel {
+        case "none": level = .none
+        case "sign": level = .sign
+        case "encrypt": level = .encrypt
+        default: throw ValidationError("--collectd-security-level must be none, sign or encrypt")
+        }
+        var auth: CollectdAuth? = nil
+        if let f = collectdAuthFile {
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw ValidationError("--collectd-auth-file: cannot read \(f)") }
+            auth = CollectdAuth(file: text)
+        } else if level != .none {
+            throw ValidationError("--collectd-security-level \(collectdSecurityLevel) needs --collectd-auth-file (the users' passwords); refusing to start")
+        }
+        var typesDB = TypesDB.builtin
+        var typesSource = "built-in"
+        if let f = collectdTypesDB {
+            guard let t = TypesDB(contentsOfFile: f) else { throw ValidationError("--collectd-typesdb: cannot read \(f)") }
+            typesDB = typesDB.merging(t)
+            typesSource = f
+        } else if FileManager.default.fileExists(atPath: "/usr/share/collectd/types.db"), let t = TypesDB(contentsOfFile: "/usr/share/collectd/types.db") {
+            typesDB = typesDB.merging(t)
+            typesSource = "/usr/share/collectd/types.db"
+        }
+        return (CollectdParser(securityLevel: level, auth: auth), typesDB, typesSource)
     }
 
     func run() async throws {
@@ -72,7 +161,16 @@ struct TSDBD: AsyncParsableCommand {
         let startLogger = logger
         let addr = httpAddr
         let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength)
-        let api = HTTPAPI(engine: engine, limits: limits, logger: logger)
+        let counters = Counters()
+        let api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
+        let listeners: [any Service]
+        do {
+            listeners = try await startListeners(engine: engine, counters: counters, logger: logger)
+        } catch {
+            logger.error("cannot start listeners: \(error)")
+            try? engine.close()
+            throw error
+        }
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
@@ -80,11 +178,113 @@ struct TSDBD: AsyncParsableCommand {
                 startLogger.info("listening", metadata: ["http": "\(channel.localAddress.map { "\($0)" } ?? addr)"])
             },
             logger: logger)
-        // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the engine.
+        // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the
+        // listeners (stop accepting, write what they hold), then the engine.
         let group = ServiceGroup(
-            configuration: .init(services: [EngineService(engine: engine, logger: logger), app],
+            configuration: .init(services: [EngineService(engine: engine, logger: logger)] + listeners + [app],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+extension TSDBD {
+    /// Binds every enabled listener (a bind failure stops the start) and returns their services.
+    func startListeners(engine: Engine, counters: Counters, logger: Logger) async throws -> [any Service] {
+        var services: [any Service] = []
+        var bound: [any Channel] = []
+        do {
+            let lp = LineProtocolInput(database: lpDB, maxLineLength: maxLineLength)
+            if let (host, port) = parseHostPort(lpUDPAddr), lpUDPAddr != "off" {
+                let sink = Sink(engine: engine, counters: counters, protocolName: "lp_udp", logger: logger)
+                let queue = WriteQueue(sink: sink, maxPending: udpQueueSize)
+                let ch = try await UDPListener.bind(host: host, port: port, receiveBufferSize: udpBufferSize) { raw in
+                    counters.addPacket(protocolName: "lp_udp")
+                    let (batches, errors) = lp.batches(raw)
+                    sink.parseErrors(errors)
+                    for b in batches { queue.submit(b) }
+                }
+                bound.append(ch)
+                logger.info("listening", metadata: ["lp_udp": "\(ch.localAddress.map { "\($0)" } ?? lpUDPAddr)", "db": "\(lpDB)"])
+                services.append(UDPListener(name: "lp_udp", channel: ch, queue: queue, logger: logger))
+            }
+            if let (host, port) = parseHostPort(collectdAddr), collectdAddr != "off" {
+                let (parser, typesDB, typesSource) = try collectdSetup()
+                let input = CollectdInput(database: collectdDB, parser: parser, typesDB: typesDB)
+                let sink = Sink(engine: engine, counters: counters, protocolName: "collectd", logger: logger)
+                let queue = WriteQueue(sink: sink, maxPending: udpQueueSize)
+                let ch = try await UDPListener.bind(host: host, port: port, receiveBufferSize: udpBufferSize) { raw in
+                    counters.addPacket(protocolName: "collectd")
+                    let (batch, failure) = input.batch(raw)
+                    if let f = failure {
+                        sink.parseErrors(1)
+                        logger.debug("collectd packet refused", metadata: ["error": "\(f)"])
+                    }
+                    queue.submit(batch)
+                }
+                bound.append(ch)
+                logger.info("listening", metadata: ["collectd": "\(ch.localAddress.map { "\($0)" } ?? collectdAddr)", "db": "\(collectdDB)",
+                                                    "security_level": "\(collectdSecurityLevel)", "typesdb": "\(typesSource)"])
+                services.append(UDPListener(name: "collectd", channel: ch, queue: queue, logger: logger))
+            }
+            if let (host, port) = parseHostPort(lpTCPAddr), lpTCPAddr != "off" {
+                let sink = Sink(engine: engine, counters: counters, protocolName: "lp_tcp", logger: logger)
+                let maxLine = maxLineLength
+                let server = try await TCPListener.bind(host: host, port: port)
+                bound.append(server.channel)
+                logger.info("listening", metadata: ["lp_tcp": "\(server.channel.localAddress.map { "\($0)" } ?? lpTCPAddr)", "db": "\(lpDB)"])
+                services.append(TCPListener(name: "lp_tcp", server: server, counters: counters, logger: logger) { conn in
+                    var framer = LineFramer(maxLineLength: maxLine)
+                    func ingest(_ bytes: [UInt8]) async {
+                        let (batches, errors) = bytes.withUnsafeBytes { lp.batches($0) }
+                        sink.parseErrors(errors)
+                        for b in batches { await sink.write(b) }  // awaited: a slow disk slows the sender
+                    }
+                    try await conn.executeThenClose { inbound in
+                        for try await chunk in inbound {
+                            var tooLong = 0
+                            let lines = chunk.withUnsafeReadableBytes { framer.feed($0, tooLong: &tooLong) }
+                            sink.parseErrors(tooLong)
+                            if !lines.isEmpty { await ingest(lines) }
+                        }
+                    }
+                    let rest = framer.finish()
+                    if !rest.isEmpty { await ingest(rest) }
+                })
+            }
+            if let (host, port) = parseHostPort(graphiteAddr), graphiteAddr != "off" {
+                let parser = try GraphiteParser(templates: graphiteTemplates.isEmpty ? GraphiteTemplateMatcher.defaultSpecifications : graphiteTemplates,
+                                                separator: graphiteSeparator)
+                let input = GraphiteInput(database: graphiteDB, parser: parser, maxLineLength: maxLineLength)
+                let sink = Sink(engine: engine, counters: counters, protocolName: "graphite", logger: logger)
+                let maxLine = maxLineLength
+                let server = try await TCPListener.bind(host: host, port: port)
+                bound.append(server.channel)
+                logger.info("listening", metadata: ["graphite": "\(server.channel.localAddress.map { "\($0)" } ?? graphiteAddr)", "db": "\(graphiteDB)"])
+                services.append(TCPListener(name: "graphite", server: server, counters: counters, logger: logger) { conn in
+                    var framer = LineFramer(maxLineLength: maxLine)
+                    func ingest(_ bytes: [UInt8]) async {
+                        let (batch, errors, first) = input.batch(bytes)
+                        if let e = first { sink.errorLog.warning(logger, "graphite: \(errors) lines refused, first: \(e)") }
+                        sink.parseErrors(errors)
+                        await sink.write(batch)
+                    }
+                    try await conn.executeThenClose { inbound in
+                        for try await chunk in inbound {
+                            var tooLong = 0
+                            let lines = chunk.withUnsafeReadableBytes { framer.feed($0, tooLong: &tooLong) }
+                            sink.parseErrors(tooLong)
+                            if !lines.isEmpty { await ingest(lines) }
+                        }
+                    }
+                    let rest = framer.finish()
+                    if !rest.isEmpty { await ingest(rest) }
+                })
+            }
+        } catch {
+            for ch in bound { try? await ch.close() }
+            throw error
+        }
+        return services
     }
 }
 

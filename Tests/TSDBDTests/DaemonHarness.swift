@@ -28,7 +28,9 @@ final class Daemon {
         logPath = self.dataDir + ".log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Daemon.binary)
-        process.arguments = ["--data-dir", self.dataDir + "/data", "--http-addr", "127.0.0.1:\(port)"] + extraArgs
+        // collectd's listener is on by default (127.0.0.1:25826); tests turn it off unless they
+        // name a port (a later flag wins), so parallel runs do not compete for the port.
+        process.arguments = ["--data-dir", self.dataDir + "/data", "--http-addr", "127.0.0.1:\(port)", "--collectd-addr", "off"] + extraArgs
         let logHandle = FileHandle(forWritingAtPath: logPath)!
         process.standardOutput = logHandle
         process.standardError = logHandle
@@ -63,8 +65,8 @@ final class Daemon {
         try? FileManager.default.removeItem(atPath: logPath)
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    static func freePort(udp: Bool = false) -> Int {
+        let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
