@@ -47,7 +47,7 @@ extension Engine {
                 let id: UInt32
                 if let existing = catalog.lookup(key, hash: h) {
                     id = existing
-                    let have = catalog.types[Int(id)]
+                    let have = catalog.type(id)
                     if have != type {
                         let k = catalog.info(id)!.key
                         result.rejected.append((i, .fieldTypeConflict(measurement: k.measurement, field: k.field, input: type, existing: have)))

@@ -77,11 +77,10 @@ extension Engine {
                     let s: HeadSeries?
                     if prec == UInt64.max { s = db.head.normalized(ref.id) } else { s = db.frozen?.normalized(ref.id) }
                     guard let s, range.overlaps(min: s.minT, max: s.maxT) else { continue }
-                    let lo = lowerBound(s.timestamps, range.min)
-                    let hi = upperBound(s.timestamps, range.max)
+                    let lo = s.lowerBound(range.min)
+                    let hi = s.upperBound(range.max)
                     guard lo < hi else { continue }
-                    let cols = SampleColumns(timestamps: Array(s.timestamps[lo..<hi]),
-                                             values: ColumnValues.from(type: ref.type, bits: s.bits[lo..<hi], strings: s.strings))
+                    let cols = s.columns(type: ref.type, lo..<hi)
                     chunks.append(Chunk(minT: cols.timestamps[0], maxT: cols.timestamps[cols.count - 1], precedence: prec, source: .memory(cols)))
                 }
                 return SeriesSnapshot(ref: ref, chunks: chunks)

@@ -51,9 +51,9 @@ extension Engine {
             let s = frozen.series[i]
             var lo = 0
             while lo < s.count {
-                let w = windowStart(s.timestamps[lo])
+                let w = windowStart(s.timestamp(lo))
                 let end = w > Int64.max - options.blockRange ? Int64.max : w + options.blockRange
-                var hi = lowerBound(s.timestamps, end)
+                var hi = s.lowerBound(end)
                 if hi <= lo { hi = s.count }
                 windows[w, default: []].append((UInt32(i), lo..<hi))
                 lo = hi
@@ -68,8 +68,7 @@ extension Engine {
                     for (id, r) in windows[w]! {
                         let info = infos[Int(id)]!
                         let s = frozen.series[Int(id)]
-                        let cols = SampleColumns(timestamps: Array(s.timestamps[r]),
-                                                 values: ColumnValues.from(type: info.type, bits: s.bits[r], strings: s.strings))
+                        let cols = s.columns(type: info.type, r)
                         try writer.add(id: id, type: info.type, canonical: info.canonical, columns: cols)
                     }
                     try writer.finish()

@@ -104,7 +104,7 @@ public final class Engine: @unchecked Sendable {
         }
         for i in 0..<d.count {
             let id = d.ids[i]
-            guard catalog.has(id), catalog.types[Int(id)] == d.types[i] else {
+            guard catalog.has(id), catalog.type(id) == d.types[i] else {
                 throw EncodingError.corrupt("WAL sample for unknown series \(id)")
             }
             if d.types[i] == .string {
@@ -152,7 +152,8 @@ public final class Engine: @unchecked Sendable {
         return db
     }
 
-    /// Seals the heads, stops maintenance, syncs and closes the WAL. Idempotent.
+    /// Stops background maintenance, then syncs and closes the WAL (the head stays in the WAL and
+    /// is replayed on the next open; call `flush()` first to seal it). Idempotent.
     public func close() throws {
         let already: Bool = lock.withLock {
             defer { closed = true }

@@ -4,8 +4,13 @@
 /// `normalize()` orders them and keeps the *last written* value for a repeated timestamp
 /// (InfluxDB's rule), which is what seal and queries see.
 struct HeadSeries {
-    var timestamps: [Int64] = []
-    var bits: [UInt64] = []
+    /// One sample: time and value bit pattern (or string index), kept together so an append
+    /// touches one array.
+    struct Sample {
+        var t: Int64
+        var bits: UInt64
+    }
+    var samples: [Sample] = []
     var strings: [String] = []
     var minT: Int64 = .max
     var maxT: Int64 = .min
@@ -16,8 +21,7 @@ struct HeadSeries {
     mutating func append(_ t: Int64, _ b: UInt64) {
         if t <= maxT { ordered = false } else { maxT = t }
         if t < minT { minT = t }
-        timestamps.append(t)
-        bits.append(b)
+        samples.append(Sample(t: t, bits: b))
     }
 
     mutating func append(_ t: Int64, string s: String) {
@@ -25,32 +29,58 @@ struct HeadSeries {
         strings.append(s)
     }
 
-    var count: Int { timestamps.count }
+    var count: Int { samples.count }
+
+    @inline(__always)
+    func timestamp(_ i: Int) -> Int64 { samples[i].t }
+
+    /// First index whose timestamp is ≥ `t` (samples must be normalized).
+    func lowerBound(_ t: Int64) -> Int {
+        var lo = 0, hi = samples.count
+        while lo < hi {
+            let m = (lo + hi) / 2
+            if samples[m].t < t { lo = m + 1 } else { hi = m }
+        }
+        return lo
+    }
+
+    /// First index whose timestamp is > `t` (samples must be normalized).
+    func upperBound(_ t: Int64) -> Int {
+        var lo = 0, hi = samples.count
+        while lo < hi {
+            let m = (lo + hi) / 2
+            if samples[m].t <= t { lo = m + 1 } else { hi = m }
+        }
+        return lo
+    }
+
+    /// The samples in `r` as typed columns.
+    func columns(type: ValueType, _ r: Range<Int>) -> SampleColumns {
+        let slice = samples[r]
+        return SampleColumns(timestamps: slice.map { $0.t },
+                             values: ColumnValues.from(type: type, bits: ArraySlice(slice.map { $0.bits }), strings: strings))
+    }
 
     /// Sorts by time and removes duplicates (last write wins), in place.
     mutating func normalize() {
         guard !ordered else { return }
-        let n = timestamps.count
+        let n = samples.count
         var order = Array(0..<n)
         // Stable: equal timestamps keep arrival order, so the later write comes last.
         order.sort { (a, b) in
-            let ta = timestamps[a], tb = timestamps[b]
+            let ta = samples[a].t, tb = samples[b].t
             return ta < tb || (ta == tb && a < b)
         }
-        var ts: [Int64] = []
-        var bs: [UInt64] = []
-        ts.reserveCapacity(n)
-        bs.reserveCapacity(n)
+        var out: [Sample] = []
+        out.reserveCapacity(n)
         for i in order {
-            if let last = ts.last, last == timestamps[i] {
-                bs[bs.count - 1] = bits[i]  // later arrival wins
+            if let last = out.last, last.t == samples[i].t {
+                out[out.count - 1].bits = samples[i].bits  // later arrival wins
             } else {
-                ts.append(timestamps[i])
-                bs.append(bits[i])
+                out.append(samples[i])
             }
         }
-        timestamps = ts
-        bits = bs
+        samples = out
         ordered = true
     }
 }

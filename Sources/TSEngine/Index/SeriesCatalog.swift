@@ -19,11 +19,15 @@ public struct SeriesInfo: Sendable {
 /// builds a String or an Array for a series that already exists.
 struct SeriesCatalog {
     private(set) var infos: [SeriesInfo?] = [nil]  // index = id; 0 is never used
-    /// Hot-path copies: canonical keys back to back, each id's start offset (end = start + length), and types.
+    /// Hot-path copies: canonical keys back to back, and per id where its key lies and its type,
+    /// packed in one 16-byte record so a lookup touches one cache line of metadata.
+    struct Meta {
+        var start: Int = 0
+        var length: Int32 = 0
+        var type: ValueType = .float
+    }
     private var keyArena: [UInt8] = []
-    private var keyStart: [Int] = [0]
-    private var keyLength: [Int] = [0]
-    private(set) var types: [ValueType] = [.float]
+    private(set) var meta: [Meta] = [Meta()]
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
     private var count = 0
     private(set) var index = TagIndex()
@@ -62,8 +66,9 @@ struct SeriesCatalog {
                 while true {
                     let id = slots[i]
                     if id == 0 { return nil }
-                    let n = keyLength[Int(id)]
-                    if n == key.count && (n == 0 || memcmp(arena.baseAddress! + keyStart[Int(id)], key.baseAddress!, n) == 0) {
+                    let m = meta[Int(id)]
+                    let n = Int(m.length)
+                    if n == key.count && (n == 0 || memcmp(arena.baseAddress! + m.start, key.baseAddress!, n) == 0) {
                         return id
                     }
                     i = (i + 1) & mask
@@ -72,10 +77,14 @@ struct SeriesCatalog {
         }
     }
 
+    /// The type of series `id` (which must exist).
+    @inline(__always)
+    func type(_ id: UInt32) -> ValueType { meta[Int(id)].type }
+
     /// Whether `id` names a series (cheap: no SeriesInfo copy).
     @inline(__always)
     func has(_ id: UInt32) -> Bool {
-        Int(id) < keyLength.count && keyLength[Int(id)] > 0
+        Int(id) < meta.count && meta[Int(id)].length > 0
     }
 
     func info(_ id: UInt32) -> SeriesInfo? {
@@ -92,14 +101,10 @@ struct SeriesCatalog {
         let id = wanted ?? UInt32(infos.count)
         while infos.count <= Int(id) {
             infos.append(nil)
-            keyStart.append(0)
-            keyLength.append(0)
-            types.append(.float)
+            meta.append(Meta())
         }
-        keyStart[Int(id)] = keyArena.count
-        keyLength[Int(id)] = canonical.count
+        meta[Int(id)] = Meta(start: keyArena.count, length: Int32(canonical.count), type: type)
         keyArena.append(contentsOf: canonical)
-        types[Int(id)] = type
         let info = SeriesInfo(id: id, key: key, type: type, canonical: [UInt8](canonical))
         infos[Int(id)] = info
         count += 1
