@@ -173,6 +173,7 @@ struct TSDBD: AsyncParsableCommand {
         }
         let app = Application(
             router: api.router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 startLogger.info("listening", metadata: ["http": "\(channel.localAddress.map { "\($0)" } ?? addr)"])

@@ -112,3 +112,21 @@ import TSEngine
         #expect(pts == Array(repeating: 1, count: 20))
     }
 }
+
+extension DaemonTests {
+    @Test func expectContinueIsAnswered() throws {
+        let d = try Daemon()
+        defer { d.stop(); d.removeData() }
+        let fd = try HTTP.connect(port: d.port)
+        defer { close(fd) }
+        let body = "e v=1 1\n"
+        let head = "POST /write?db=e HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+        #expect(HTTP.sendAll(fd, Array(head.utf8)))
+        // The interim answer comes before the body is sent.
+        let interim = try HTTP.readResponse(fd)
+        #expect(interim.status == 100)
+        #expect(HTTP.sendAll(fd, Array(body.utf8)))
+        let final = try HTTP.readResponse(fd)
+        #expect(final.status == 204)
+    }
+}
