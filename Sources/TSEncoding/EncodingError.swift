@@ -27,3 +27,16 @@ public enum EncodingLimits {
         }
     }
 }
+
+/// Runs a decoder that appends to `out`; if it throws, `out` is put back to its length before
+/// the call, so a caller never sees a half-decoded column.
+@inline(__always)
+func appendingAtomically<T>(_ out: inout [T], _ body: (inout [T]) throws -> Void) throws {
+    let start = out.count
+    do {
+        try body(&out)
+    } catch {
+        out.removeSubrange(start...)
+        throw error
+    }
+}

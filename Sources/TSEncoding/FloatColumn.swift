@@ -151,13 +151,7 @@ public enum FloatColumn {
     ) throws {
         try EncodingLimits.checkCount(count)
         guard codec.isFloatCodec else { throw EncodingError.unknownCodec(codec.rawValue) }
-        let start = out.count
-        do {
-            try decodeBody(codec, bytes, count: count, into: &out)
-        } catch {
-            out.removeSubrange(start...)
-            throw error
-        }
+        try appendingAtomically(&out) { out in try decodeBody(codec, bytes, count: count, into: &out) }
     }
 
     /// Convenience for arrays.

@@ -33,13 +33,7 @@ public enum IntColumn {
     ) throws {
         try EncodingLimits.checkCount(count)
         guard codec.isIntCodec else { throw EncodingError.unknownCodec(codec.rawValue) }
-        let start = out.count
-        do {
-            try IntDecoder.decode(codec, bytes, count: count, into: &out)
-        } catch {
-            out.removeSubrange(start...)
-            throw error
-        }
+        try appendingAtomically(&out) { out in try IntDecoder.decode(codec, bytes, count: count, into: &out) }
     }
 
     /// Convenience for arrays.

@@ -27,8 +27,7 @@ public enum StringColumn {
     public static func decode(
         _ codec: ValueCodec, _ bytes: UnsafeRawBufferPointer, count: Int, into out: inout [[UInt8]]
     ) throws {
-        let start = out.count
-        do {
+        try appendingAtomically(&out) { out in
             if codec == .constant {
                 // One shared copy-on-write array for every value: a corrupt
                 // count cannot multiply the memory used by the string bytes.
@@ -38,12 +37,9 @@ public enum StringColumn {
                 guard at == bytes.count else { throw EncodingError.corrupt("trailing bytes") }
                 out.append(contentsOf: repeatElement(Array(s), count: count))
             } else {
-                out.reserveCapacity(start &+ Swift.min(count, bytes.count &+ 1))
+                out.reserveCapacity(out.count &+ Swift.min(count, bytes.count &+ 1))
                 try visit(codec, bytes, count: count) { out.append(Array($0)) }
             }
-        } catch {
-            out.removeSubrange(start...)
-            throw error
         }
     }
 

@@ -198,13 +198,7 @@ public enum TimestampColumn {
         _ codec: TimestampCodec, _ bytes: UnsafeRawBufferPointer, count: Int, into out: inout [Int64]
     ) throws {
         try EncodingLimits.checkCount(count)
-        let start = out.count
-        do {
-            try decodeBody(codec, bytes, count: count, into: &out)
-        } catch {
-            out.removeSubrange(start...)
-            throw error
-        }
+        try appendingAtomically(&out) { out in try decodeBody(codec, bytes, count: count, into: &out) }
     }
 
     /// Convenience for arrays.
