@@ -1,4 +1,5 @@
 import LineProtocol
+import Synchronization
 import TSEngine
 
 /// Turns a stream of line-protocol bytes into `WriteBatch`es for one database.
@@ -10,6 +11,11 @@ import TSEngine
 public final class LineProtocolIngester {
     public let database: String
     public let batchSize: Int
+    /// Points with more tags are rejected (`max tags per point exceeded: N > LIMIT`); 0 = unlimited.
+    public let maxTagsPerPoint: Int
+    /// The limit used when an ingester is created without one (the daemon sets it from
+    /// `--max-tags-per-point` at startup, so every line-protocol path applies the same limit).
+    public static let defaultMaxTagsPerPoint = Atomic<Int>(256)
     private var parser: LineProtocolParser
     private var batch: WriteBatch
     private var prefix: [UInt8] = []
@@ -22,9 +28,11 @@ public final class LineProtocolIngester {
     public private(set) var points = 0
     public private(set) var samples = 0
 
-    public init(database: String, precision: Precision, now: Int64, maxLineLength: Int = 262_144, batchSize: Int = 5000) {
+    public init(database: String, precision: Precision, now: Int64, maxLineLength: Int = 262_144, batchSize: Int = 5000,
+                maxTagsPerPoint: Int? = nil) {
         self.database = database
         self.batchSize = batchSize
+        self.maxTagsPerPoint = maxTagsPerPoint ?? LineProtocolIngester.defaultMaxTagsPerPoint.load(ordering: .relaxed)
         parser = LineProtocolParser(precision: precision, defaultTime: now, maxLineLength: maxLineLength)
         batch = WriteBatch(database: database, reservingCapacity: batchSize)
     }
@@ -54,11 +62,19 @@ public final class LineProtocolIngester {
     }
 
     private func noteError(_ e: LineError) {
+        noteError(e.reason)
+    }
+
+    private func noteError(_ reason: String) {
         parseErrors += 1
-        if reasons.count < maxReasons { reasons.append(e.reason) }
+        if reasons.count < maxReasons { reasons.append(reason) }
     }
 
     private func add(_ p: Point, _ full: inout [WriteBatch]) {
+        if maxTagsPerPoint > 0 && p.tagCount > maxTagsPerPoint {
+            noteError("max tags per point exceeded: \(p.tagCount) > \(maxTagsPerPoint)")
+            return
+        }
         prefix.removeAll(keepingCapacity: true)
         SeriesKeyCoder.appendComponent(p.measurement, to: &prefix)
         SeriesKeyCoder.appendVarint(UInt64(p.tagCount), to: &prefix)

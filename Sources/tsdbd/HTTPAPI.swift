@@ -1,3 +1,4 @@
+import CollectdProtocol
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,6 +12,8 @@ import TSIngest
 struct HTTPLimits: Sendable {
     var maxBodySize: Int
     var maxLineLength: Int
+    /// Line-protocol points with more tags are rejected (0 = unlimited).
+    var maxTagsPerPoint: Int = 256
 }
 
 /// The request context: Hummingbird's core storage plus the channel, so a handler can close a
@@ -31,6 +34,10 @@ struct HTTPAPI: Sendable {
     let limits: HTTPLimits
     let logger: Logger
     let counters: Counters
+    /// Database for `POST /collectd` without `db` (the `--collectd-db` flag).
+    var collectdDatabase = "collectd"
+    /// types.db for `POST /collectd` (data-source names when a message carries none).
+    var collectdTypesDB = TypesDB.builtin
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
@@ -47,6 +54,9 @@ struct HTTPAPI: Sendable {
             // v2 clients name a bucket "db" or "db/rp".
             let bucket = req.uri.queryParameters.get("bucket").map { String($0.split(separator: "/", maxSplits: 1).first ?? "") }
             return try await write(req, ctx, database: bucket, precisionParam: req.uri.queryParameters.get("precision"), v2: true)
+        }
+        router.post("collectd") { req, ctx in
+            try await collectdWrite(req, ctx)
         }
         router.post("api/v1/admin/flush") { _, _ in
             let t0 = Platform.monotonicNanos()
@@ -83,7 +93,8 @@ struct HTTPAPI: Sendable {
             return refuseTooLarge(ctx)
         }
         let ingester = LineProtocolIngester(database: db, precision: precision, now: Platform.wallClockNanos(),
-                                            maxLineLength: limits.maxLineLength, batchSize: 10_000)
+                                            maxLineLength: limits.maxLineLength, batchSize: 10_000,
+                                            maxTagsPerPoint: limits.maxTagsPerPoint)
         let inflater = gzip ? try GzipInflater(cap: limits.maxBodySize) : nil
         var received = 0
         var written = 0

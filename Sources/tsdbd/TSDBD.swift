@@ -9,6 +9,7 @@ import NIOPosix
 import ServiceLifecycle
 import TSEngine
 import TSEncoding
+import TSIngest
 
 /// tsdbd: the time-series daemon. Opens (or creates) the data directory, replays the WAL, and
 /// serves the InfluxDB-1.x-compatible HTTP API until SIGTERM/SIGINT, then stops accepting,
@@ -34,6 +35,9 @@ struct TSDBD: AsyncParsableCommand {
 
     @Option(name: .customLong("max-line-length"), help: "Longest accepted line-protocol line in bytes.")
     var maxLineLength: Int = env("MAX_LINE_LENGTH").flatMap { Int($0) } ?? 262_144
+
+    @Option(name: .customLong("max-tags-per-point"), help: "Line-protocol points with more tags are rejected (0 = unlimited).")
+    var maxTagsPerPoint: Int = env("MAX_TAGS_PER_POINT").flatMap { Int($0) } ?? 256
 
     @Option(name: .customLong("max-series-per-database"), help: "New series beyond this count are refused (0 = unlimited).")
     var maxSeries: Int = env("MAX_SERIES_PER_DATABASE").flatMap { Int($0) } ?? 0
@@ -91,6 +95,7 @@ struct TSDBD: AsyncParsableCommand {
         guard parseHostPort(httpAddr) != nil else { throw ValidationError("--http-addr must be HOST:PORT") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard maxBodySize > 0, maxLineLength > 0 else { throw ValidationError("limits must be positive") }
+        guard maxTagsPerPoint >= 0 else { throw ValidationError("--max-tags-per-point must be >= 0") }
         for (flag, v) in [("--lp-udp-addr", lpUDPAddr), ("--lp-tcp-addr", lpTCPAddr), ("--collectd-addr", collectdAddr), ("--graphite-addr", graphiteAddr)] {
             guard v == "off" || parseHostPort(v) != nil else { throw ValidationError("\(flag) must be HOST:PORT or off") }
         }
@@ -160,9 +165,14 @@ struct TSDBD: AsyncParsableCommand {
         let (host, port) = parseHostPort(httpAddr)!
         let startLogger = logger
         let addr = httpAddr
-        let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength)
+        let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength, maxTagsPerPoint: maxTagsPerPoint)
+        // The line-protocol listeners create their ingesters with this default.
+        LineProtocolIngester.defaultMaxTagsPerPoint.store(maxTagsPerPoint, ordering: .relaxed)
         let counters = Counters()
-        let api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
+        var api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
+        // POST /collectd (write_http) writes to --collectd-db with the listener's types.db.
+        api.collectdDatabase = collectdDB
+        api.collectdTypesDB = (try? collectdSetup())?.1 ?? TypesDB.builtin
         let listeners: [any Service]
         do {
             listeners = try await startListeners(engine: engine, counters: counters, logger: logger)
