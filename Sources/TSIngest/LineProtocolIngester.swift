@@ -1,5 +1,4 @@
 import LineProtocol
-import Synchronization
 import TSEngine
 
 /// Turns a stream of line-protocol bytes into `WriteBatch`es for one database.
@@ -13,9 +12,6 @@ public final class LineProtocolIngester {
     public let batchSize: Int
     /// Points with more tags are rejected (`max tags per point exceeded: N > LIMIT`); 0 = unlimited.
     public let maxTagsPerPoint: Int
-    /// The limit used when an ingester is created without one (the daemon sets it from
-    /// `--max-tags-per-point` at startup, so every line-protocol path applies the same limit).
-    public static let defaultMaxTagsPerPoint = Atomic<Int>(256)
     private var parser: LineProtocolParser
     private var batch: WriteBatch
     private var prefix: [UInt8] = []
@@ -29,10 +25,10 @@ public final class LineProtocolIngester {
     public private(set) var samples = 0
 
     public init(database: String, precision: Precision, now: Int64, maxLineLength: Int = 262_144, batchSize: Int = 5000,
-                maxTagsPerPoint: Int? = nil) {
+                maxTagsPerPoint: Int = 256) {
         self.database = database
         self.batchSize = batchSize
-        self.maxTagsPerPoint = maxTagsPerPoint ?? LineProtocolIngester.defaultMaxTagsPerPoint.load(ordering: .relaxed)
+        self.maxTagsPerPoint = maxTagsPerPoint
         parser = LineProtocolParser(precision: precision, defaultTime: now, maxLineLength: maxLineLength)
         batch = WriteBatch(database: database, reservingCapacity: batchSize)
     }

@@ -327,11 +327,13 @@ struct LineFramer {
 struct LineProtocolInput: Sendable {
     let database: String
     let maxLineLength: Int
+    let maxTagsPerPoint: Int
 
     /// Parses whole lines; returns the batches and the number of lines that failed to parse.
     func batches(_ raw: UnsafeRawBufferPointer) -> ([WriteBatch], Int) {
         let ingester = LineProtocolIngester(database: database, precision: .nanoseconds, now: Platform.wallClockNanos(),
-                                            maxLineLength: maxLineLength, batchSize: min(5000, max(16, raw.count / 32)))
+                                            maxLineLength: maxLineLength, batchSize: min(5000, max(16, raw.count / 32)),
+                                            maxTagsPerPoint: maxTagsPerPoint)
         var out: [WriteBatch] = []
         ingester.feed(raw) { out.append($0) }
         if let last = ingester.finish() { out.append(last) }

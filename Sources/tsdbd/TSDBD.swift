@@ -166,8 +166,6 @@ struct TSDBD: AsyncParsableCommand {
         let startLogger = logger
         let addr = httpAddr
         let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength, maxTagsPerPoint: maxTagsPerPoint)
-        // The line-protocol listeners create their ingesters with this default.
-        LineProtocolIngester.defaultMaxTagsPerPoint.store(maxTagsPerPoint, ordering: .relaxed)
         let counters = Counters()
         var api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
         // POST /collectd (write_http) writes to --collectd-db with the listener's types.db.
@@ -204,7 +202,7 @@ extension TSDBD {
         var services: [any Service] = []
         var bound: [any Channel] = []
         do {
-            let lp = LineProtocolInput(database: lpDB, maxLineLength: maxLineLength)
+            let lp = LineProtocolInput(database: lpDB, maxLineLength: maxLineLength, maxTagsPerPoint: maxTagsPerPoint)
             if let (host, port) = parseHostPort(lpUDPAddr), lpUDPAddr != "off" {
                 let sink = Sink(engine: engine, counters: counters, protocolName: "lp_udp", logger: logger)
                 let queue = WriteQueue(sink: sink, maxPending: udpQueueSize)
