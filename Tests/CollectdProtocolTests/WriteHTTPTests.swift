@@ -156,7 +156,7 @@ import Testing
 
     /// Random mutations of the payload never crash the parser.
     @Test func mutatedPayloadsDoNotCrash() {
-        var rng = WriteHTTPMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let base = Array(WriteHTTPTests.payload.utf8)
         let cmds = Array("PUTVAL hv01/interface-eth0/if_octets interval=10.000 1767225600.000:2139:1875\nPUTVAL \"a/b/c\" N:1:U\n".utf8)
         for src in [base, cmds] {
@@ -177,17 +177,5 @@ import Testing
                 }
             }
         }
-    }
-}
-
-struct WriteHTTPMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

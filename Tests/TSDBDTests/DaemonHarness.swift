@@ -1,4 +1,5 @@
 import Foundation
+import TSEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -183,4 +184,17 @@ func rssKB(_ pid: Int32) -> Int {
         return Int(l.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
     return 0
+}
+
+/// Reads one series back from a stopped tsdbd's data directory with the engine.
+func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int64, Value)] {
+    var o = EngineOptions()
+    o.backgroundMaintenance = false
+    o.log = { _, _ in }
+    let e = try Engine(path: dataDir + "/data", options: o)
+    defer { try? e.close() }
+    let refs = try e.select(db, SeriesSelector(key.measurement, field: key.field, key.tags.map { TagMatcher.eq($0.key, $0.value) }))
+    guard let ref = refs.first(where: { $0.key == key }) else { return [] }
+    let c = try e.read(db, ref)
+    return (0..<c.count).map { (c.timestamps[$0], c.values[$0]) }
 }

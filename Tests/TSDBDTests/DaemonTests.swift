@@ -4,17 +4,6 @@ import TSEngine
 
 /// The real tsdbd process over real HTTP on loopback.
 @Suite(.serialized) struct DaemonTests {
-    func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int64, Value)] {
-        var o = EngineOptions()
-        o.backgroundMaintenance = false
-        o.log = { _, _ in }
-        let e = try Engine(path: dataDir + "/data", options: o)
-        defer { try? e.close() }
-        let refs = try e.select(db, SeriesSelector(key.measurement, field: key.field, key.tags.map { TagMatcher.eq($0.key, $0.value) }))
-        guard let ref = refs.first(where: { $0.key == key }) else { return [] }
-        let c = try e.read(db, ref)
-        return (0..<c.count).map { (c.timestamps[$0], c.values[$0]) }
-    }
 
     @Test func pingHealthWriteAndRestart() throws {
         let d = try Daemon()

@@ -9,17 +9,6 @@ import Glibc
 /// reason, the good lines around it are kept, memory stays bounded and the process keeps answering.
 /// (A 1 GiB declared body is covered by DaemonTests.oversizeBodyIsRefusedWithoutReadingIt.)
 @Suite(.serialized) struct HostileInputTests {
-    static func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int64, Value)] {
-        var o = EngineOptions()
-        o.backgroundMaintenance = false
-        o.log = { _, _ in }
-        let e = try Engine(path: dataDir + "/data", options: o)
-        defer { try? e.close() }
-        let refs = try e.select(db, SeriesSelector(key.measurement, field: key.field, key.tags.map { TagMatcher.eq($0.key, $0.value) }))
-        guard let ref = refs.first(where: { $0.key == key }) else { return [] }
-        let c = try e.read(db, ref)
-        return (0..<c.count).map { (c.timestamps[$0], c.values[$0]) }
-    }
 
     static let maxGrowthKB = 64 * 1024
 
@@ -52,8 +41,8 @@ import Glibc
         #expect(rssKB(pid) - before < Self.maxGrowthKB, "RSS grew from \(before) KB to \(rssKB(pid)) KB")
         #expect(try HTTP.request(port: d.port, "GET", "/ping").status == 204)
         d.stop()
-        #expect(try Self.readBack(d.dataDir, "h", SeriesKey("good", field: "v")).map { $0.0 } == [0, 1, 2, 11, 12, 21, 22])
-        #expect(try Self.readBack(d.dataDir, "h", SeriesKey("big", ["t": "x"], field: "v")).isEmpty)
+        #expect(try readBack(d.dataDir, "h", SeriesKey("good", field: "v")).map { $0.0 } == [0, 1, 2, 11, 12, 21, 22])
+        #expect(try readBack(d.dataDir, "h", SeriesKey("big", ["t": "x"], field: "v")).isEmpty)
     }
 
     @Test func tenThousandTagsAreRefusedByTheTagLimit() throws {
@@ -75,7 +64,7 @@ import Glibc
         #expect(try HTTP.request(port: d.port, "POST", "/write?db=t", text: "edge" + Self.manyTags(256) + " v=1 1\n").status == 204)
         #expect(Net.metric(d.port, #"tsdbd_lines_rejected_total{protocol="http",reason="parse"}"#) == 3)
         d.stop()
-        #expect(try Self.readBack(d.dataDir, "t", SeriesKey("ok", ["h": "a"], field: "v")).map { $0.0 } == [0, 1, 2, 11, 12, 21, 22])
+        #expect(try readBack(d.dataDir, "t", SeriesKey("ok", ["h": "a"], field: "v")).map { $0.0 } == [0, 1, 2, 11, 12, 21, 22])
     }
 
     @Test func tagLimitFlagAppliesToHTTPAndListeners() throws {
@@ -95,7 +84,7 @@ import Glibc
         #expect(Net.waitMetric(d.port, #"tsdbd_points_written_total{protocol="lp_tcp"}"#, atLeast: 1) == 1)
         #expect(Net.waitMetric(d.port, #"tsdbd_points_written_total{protocol="lp_udp"}"#, atLeast: 1) == 1)
         d.stop()
-        #expect(try Self.readBack(d.dataDir, "lp", SeriesKey("m", ["a": "1", "b": "2"], field: "v")).map { $0.0 } == [1, 3, 4, 7])
+        #expect(try readBack(d.dataDir, "lp", SeriesKey("m", ["a": "1", "b": "2"], field: "v")).map { $0.0 } == [1, 3, 4, 7])
     }
 }
 
@@ -128,7 +117,7 @@ extension HostileInputTests {
         #expect(try HTTP.request(port: d.port, "GET", "/ping").status == 204)
         #expect(Net.metric(d.port, #"tsdbd_points_written_total{protocol="collectd_http"}"#) == Double(1 + 2 + n + 1))
         d.stop()
-        #expect(try Self.readBack(d.dataDir, "cd", SeriesKey("users_value", ["host": "h", "type": "users"], field: "value")).map { $0.0 }
+        #expect(try readBack(d.dataDir, "cd", SeriesKey("users_value", ["host": "h", "type": "users"], field: "value")).map { $0.0 }
                 == [1_000_000_000, 2_000_000_000, 4_000_000_000])
     }
 }

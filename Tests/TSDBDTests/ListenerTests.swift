@@ -77,10 +77,6 @@ enum CollectdPacket {
 @Suite(.serialized) struct ListenerTests {
     let t0: Int64 = 1_767_225_600_000_000_000
 
-    func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int64, Value)] {
-        try DaemonTests().readBack(dataDir, db, key)
-    }
-
     @Test func lineProtocolOverUDP() throws {
         let udp = Daemon.freePort(udp: true)
         let d = try Daemon(extraArgs: ["--lp-udp-addr", "127.0.0.1:\(udp)", "--lp-db", "udpdb"])

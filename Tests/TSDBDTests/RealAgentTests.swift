@@ -310,7 +310,7 @@ enum RealAgent {
         let s: Int64 = 1_000_000_000
         let a = ["host": "hv01", "vm": "a b"]
         func rb(_ db: String, _ m: String, _ tags: [String: String], _ f: String) throws -> [(Int64, Value)] {
-            try DaemonTests().readBack(d.dataDir, db, SeriesKey(m, tags, field: f))
+            try readBack(d.dataDir, db, SeriesKey(m, tags, field: f))
         }
         #expect(try rb("py", "vm", a, "cpu").map { $0.0 } == [t0, t0 + 10 * s])
         #expect(try rb("py", "vm", a, "cpu").map { $0.1 } == [.float(0.5), .float(0.75)])
@@ -363,12 +363,12 @@ enum RealAgent {
         for h in 0..<10 {
             let idx = stride(from: h, to: n, by: 10).map { $0 }
             let tags = ["host": "h\(h)"]
-            let v = try DaemonTests().readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "v"))
+            let v = try readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "v"))
             #expect(v.map { $0.0 } == idx.map { t0 + Int64($0 / 10) * 1_000_000_000 }, "h\(h)")
             #expect(v.map { $0.1 } == idx.map { .integer(Int64($0)) }, "h\(h)")
-            let f = try DaemonTests().readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "f"))
+            let f = try readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "f"))
             #expect(f.map { $0.1 } == idx.map { .float(Double($0) + 0.5) }, "h\(h)")
-            let s = try DaemonTests().readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "s"))
+            let s = try readBack(d.dataDir, "gz", SeriesKey("curl_gz", tags, field: "s"))
             #expect(s.map { $0.1 } == idx.map { .string("line \($0)") }, "h\(h)")
         }
         #expect(((try? RealAgent.readAll(d.dataDir, "gzbad", "curl_gz")) ?? [:]).isEmpty)

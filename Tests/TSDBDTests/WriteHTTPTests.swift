@@ -7,17 +7,6 @@ import Glibc
 
 /// `POST /collectd`: collectd write_http's JSON and command formats against the real tsdbd.
 @Suite(.serialized) struct CollectdWriteHTTPTests {
-    static func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int64, Value)] {
-        var o = EngineOptions()
-        o.backgroundMaintenance = false
-        o.log = { _, _ in }
-        let e = try Engine(path: dataDir + "/data", options: o)
-        defer { try? e.close() }
-        let refs = try e.select(db, SeriesSelector(key.measurement, field: key.field, key.tags.map { TagMatcher.eq($0.key, $0.value) }))
-        guard let ref = refs.first(where: { $0.key == key }) else { return [] }
-        let c = try e.read(db, ref)
-        return (0..<c.count).map { (c.timestamps[$0], c.values[$0]) }
-    }
 
     /// What collectd 5.x's write_http (`Format "JSON"`) posts.
     static let json = """
@@ -58,20 +47,20 @@ import Glibc
         #expect(Net.metric(d.port, #"tsdbd_points_written_total{protocol="collectd_http"}"#) == 8)
         d.stop()
         let t0: Int64 = 1_767_225_600_000_000_000
-        #expect(try Self.readBack(d.dataDir, "cd", SeriesKey("cpu_value", ["host": "hv01", "instance": "0", "type": "cpu", "type_instance": "idle"], field: "value"))
+        #expect(try readBack(d.dataDir, "cd", SeriesKey("cpu_value", ["host": "hv01", "instance": "0", "type": "cpu", "type_instance": "idle"], field: "value"))
             .map { "\($0.0) \($0.1)" } == ["\(t0 + 123_000_000) \(Value.float(1_901_474_177))"])
-        #expect(try Self.readBack(d.dataDir, "cd", SeriesKey("interface_rx", ["host": "hv01", "instance": "eth0", "type": "if_octets"], field: "value"))
+        #expect(try readBack(d.dataDir, "cd", SeriesKey("interface_rx", ["host": "hv01", "instance": "eth0", "type": "if_octets"], field: "value"))
             .map { $0.1 } == [.float(2139)])
-        #expect(try Self.readBack(d.dataDir, "cd", SeriesKey("interface_tx", ["host": "hv01", "instance": "eth0", "type": "if_octets"], field: "value"))
+        #expect(try readBack(d.dataDir, "cd", SeriesKey("interface_tx", ["host": "hv01", "instance": "eth0", "type": "if_octets"], field: "value"))
             .map { $0.1 } == [.float(1875)])
         // The null gauge is skipped.
-        #expect(try Self.readBack(d.dataDir, "cd", SeriesKey("sensors_value", ["host": "hv01", "type": "temperature", "type_instance": "temp1"], field: "value")).isEmpty)
-        let mem = try Self.readBack(d.dataDir, "other", SeriesKey("memory_value", ["host": "hv02", "type": "memory", "type_instance": "used"], field: "value"))
+        #expect(try readBack(d.dataDir, "cd", SeriesKey("sensors_value", ["host": "hv01", "type": "temperature", "type_instance": "temp1"], field: "value")).isEmpty)
+        let mem = try readBack(d.dataDir, "other", SeriesKey("memory_value", ["host": "hv02", "type": "memory", "type_instance": "used"], field: "value"))
         #expect(mem.map { $0.0 } == [t0, t0 + 10_000_000_000, t0 + 20_000_000_000])
         #expect(mem.map { $0.1 } == [.float(1024), .float(2048), .float(4096)])
-        #expect(try Self.readBack(d.dataDir, "other", SeriesKey("load_shortterm", ["host": "hv02", "type": "load"], field: "value")).map { $0.1 } == [.float(0.25)])
-        #expect(try Self.readBack(d.dataDir, "other", SeriesKey("load_midterm", ["host": "hv02", "type": "load"], field: "value")).isEmpty)
-        #expect(try Self.readBack(d.dataDir, "other", SeriesKey("load_longterm", ["host": "hv02", "type": "load"], field: "value")).map { $0.1 } == [.float(0.125)])
+        #expect(try readBack(d.dataDir, "other", SeriesKey("load_shortterm", ["host": "hv02", "type": "load"], field: "value")).map { $0.1 } == [.float(0.25)])
+        #expect(try readBack(d.dataDir, "other", SeriesKey("load_midterm", ["host": "hv02", "type": "load"], field: "value")).isEmpty)
+        #expect(try readBack(d.dataDir, "other", SeriesKey("load_longterm", ["host": "hv02", "type": "load"], field: "value")).map { $0.1 } == [.float(0.125)])
     }
 
     @Test func defaultDatabaseIsCollectd() throws {
@@ -80,6 +69,6 @@ import Glibc
         let r = try HTTP.request(port: d.port, "POST", "/collectd", text: "PUTVAL h/users/users N:3\n")
         #expect(r.status == 204, "\(r.body)")
         d.stop()
-        #expect(try Self.readBack(d.dataDir, "collectd", SeriesKey("users_value", ["host": "h", "type": "users"], field: "value")).map { $0.1 } == [.float(3)])
+        #expect(try readBack(d.dataDir, "collectd", SeriesKey("users_value", ["host": "h", "type": "users"], field: "value")).map { $0.1 } == [.float(3)])
     }
 }
