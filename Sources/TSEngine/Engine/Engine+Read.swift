@@ -127,8 +127,12 @@ extension Engine {
 
     /// All data of one series in `range`, materialized.
     public func read(_ database: String, _ ref: SeriesRef, range: TimeRange = .all) throws -> SampleColumns {
-        let snap = try snapshot(database, [ref], range: range)[0]
-        var out = SampleColumns(type: ref.type)
+        try collect(try snapshot(database, [ref], range: range)[0], range: range)
+    }
+
+    /// Everything `scan` yields, in one piece.
+    func collect(_ snap: SeriesSnapshot, range: TimeRange) throws -> SampleColumns {
+        var out = SampleColumns(type: snap.ref.type)
         try scan(snap, range: range) { c in
             out.timestamps.append(contentsOf: c.timestamps)
             out.values.append(from: c.values, range: 0..<c.count)
@@ -176,22 +180,20 @@ extension Engine {
     }
 }
 
-/// First index whose element is ≥ `v`.
-func lowerBound(_ a: [Int64], _ v: Int64) -> Int {
-    var lo = 0, hi = a.count
+/// The first index in `0..<count` for which `isAfter` holds, given that it holds for a suffix
+/// (a partition point). Shared by every sorted-timestamp search in the engine.
+@inline(__always)
+func partitionPoint(_ count: Int, _ isAfter: (Int) -> Bool) -> Int {
+    var lo = 0, hi = count
     while lo < hi {
         let m = (lo + hi) / 2
-        if a[m] < v { lo = m + 1 } else { hi = m }
+        if isAfter(m) { hi = m } else { lo = m + 1 }
     }
     return lo
 }
 
+/// First index whose element is ≥ `v`.
+func lowerBound(_ a: [Int64], _ v: Int64) -> Int { partitionPoint(a.count) { a[$0] >= v } }
+
 /// First index whose element is > `v`.
-func upperBound(_ a: [Int64], _ v: Int64) -> Int {
-    var lo = 0, hi = a.count
-    while lo < hi {
-        let m = (lo + hi) / 2
-        if a[m] <= v { lo = m + 1 } else { hi = m }
-    }
-    return lo
-}
+func upperBound(_ a: [Int64], _ v: Int64) -> Int { partitionPoint(a.count) { a[$0] > v } }

@@ -133,15 +133,9 @@ extension Engine {
             for s in inputs { ids.formUnion(s.seriesIDs) }
             for id in ids.sorted() {
                 let e = inputs.lazy.compactMap { $0.entry(id) }.first!
-                let ref = SeriesRef(id: id, key: SeriesKey(canonical: e.canonical) ?? SeriesKey(measurement: "", field: ""), type: e.type)
-                var chunks: [SeriesSnapshot] = []
-                chunks.append(snapshotOf(ref, in: inputs))
-                var merged = SampleColumns(type: e.type)
-                try scan(chunks[0], range: .all) { c in
-                    merged.timestamps.append(contentsOf: c.timestamps)
-                    merged.values.append(from: c.values, range: 0..<c.count)
-                    return true
-                }
+                // The key is not needed to merge; only id and type are.
+                let ref = SeriesRef(id: id, key: SeriesKey(measurement: "", field: ""), type: e.type)
+                let merged = try collect(snapshotOf(ref, in: inputs), range: .all)
                 try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
             }
             try writer.finish()

@@ -35,24 +35,10 @@ struct HeadSeries {
     func timestamp(_ i: Int) -> Int64 { samples[i].t }
 
     /// First index whose timestamp is ≥ `t` (samples must be normalized).
-    func lowerBound(_ t: Int64) -> Int {
-        var lo = 0, hi = samples.count
-        while lo < hi {
-            let m = (lo + hi) / 2
-            if samples[m].t < t { lo = m + 1 } else { hi = m }
-        }
-        return lo
-    }
+    func lowerBound(_ t: Int64) -> Int { partitionPoint(samples.count) { samples[$0].t >= t } }
 
     /// First index whose timestamp is > `t` (samples must be normalized).
-    func upperBound(_ t: Int64) -> Int {
-        var lo = 0, hi = samples.count
-        while lo < hi {
-            let m = (lo + hi) / 2
-            if samples[m].t <= t { lo = m + 1 } else { hi = m }
-        }
-        return lo
-    }
+    func upperBound(_ t: Int64) -> Int { partitionPoint(samples.count) { samples[$0].t > t } }
 
     /// The samples in `r` as typed columns.
     func columns(type: ValueType, _ r: Range<Int>) -> SampleColumns {

@@ -1,3 +1,5 @@
+import TSEncoding
+
 /// A tag: key and value, both non-empty UTF-8 strings.
 public struct Tag: Sendable, Hashable, Comparable {
     public var key: String
@@ -87,12 +89,7 @@ public struct SeriesKey: Sendable, Hashable, CustomStringConvertible {
 public enum SeriesKeyCoder {
     @inlinable
     public static func appendVarint(_ v: UInt64, to out: inout [UInt8]) {
-        var v = v
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
+        Varint.put(v, into: &out)
     }
 
     @inlinable
@@ -108,18 +105,7 @@ public enum SeriesKeyCoder {
     }
 
     static func readVarint(_ b: UnsafeRawBufferPointer, _ pos: inout Int) -> UInt64? {
-        var shift: UInt64 = 0
-        var v: UInt64 = 0
-        while pos < b.count {
-            let byte = b[pos]
-            pos += 1
-            if shift == 63 && byte > 1 { return nil }
-            v |= UInt64(byte & 0x7f) << shift
-            if byte < 0x80 { return v }
-            shift += 7
-            if shift > 63 { return nil }
-        }
-        return nil
+        try? Varint.get(b, at: &pos)
     }
 
     static func readComponent(_ b: UnsafeRawBufferPointer, _ pos: inout Int) -> String? {

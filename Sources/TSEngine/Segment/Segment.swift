@@ -16,7 +16,9 @@ public final class Segment: @unchecked Sendable {
     public let replaces: [UInt64]
     let series: [UInt32: SegmentSeries]
     private let file: MappedFile
-    public var sampleCount: Int { series.values.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.count } } }
+    /// Samples and block bytes over all series, computed once at open (stats read them often).
+    public let sampleCount: Int
+    let blockBytes: Int
     public var seriesCount: Int { series.count }
 
     public init(path: String) throws {
@@ -60,6 +62,15 @@ public final class Segment: @unchecked Sendable {
             }
             let dataEnd = Int(indexOffset)
             (series, replaces) = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: dataEnd, expected: nSeries) }
+            var samples = 0, bytes = 0
+            for e in series.values {
+                for b in e.blocks {
+                    samples += b.count
+                    bytes += b.length
+                }
+            }
+            sampleCount = samples
+            blockBytes = bytes
         } catch let e as EngineError {
             throw e
         } catch {
@@ -129,9 +140,7 @@ public final class Segment: @unchecked Sendable {
     }
 
     /// Bytes of the file that are not blocks: header, series table, footer.
-    public var overheadBytes: Int {
-        sizeBytes - series.values.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.length } }
-    }
+    public var overheadBytes: Int { sizeBytes - blockBytes }
 
     /// Reads every block of every series, verifying checksums; returns the problems found.
     public func verify() -> [String] {
