@@ -35,10 +35,16 @@ let package = Package(
         .target(name: "CollectdProtocol", dependencies: ["COpenSSL"]),
         // Graphite plaintext protocol and InfluxDB-style templates (path → measurement, tags, field).
         .target(name: "GraphiteProtocol"),
+        // InfluxQL: lexer, parser and syntax tree; knows nothing of storage.
+        .target(name: "InfluxQL"),
+        // Query execution over the engine: selection, aggregation, transformations, SHOW/DROP/DELETE.
+        .target(name: "TSQuery", dependencies: ["TSEngine", "InfluxQL"]),
+        // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
+        .target(name: "TSClient", dependencies: ["InfluxQL"]),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -50,7 +56,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "tsctl", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "TSClient", "InfluxQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test helper process for the crash test: appends batches and reports acknowledgements.
@@ -58,6 +64,9 @@ let package = Package(
         .testTarget(name: "TSEncodingTests", dependencies: ["TSEncoding"]),
         .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(name: "InfluxQLTests", dependencies: ["InfluxQL"]),
+        .testTarget(name: "TSClientTests", dependencies: ["TSClient", "InfluxQL"]),
+        .testTarget(name: "TSQueryTests", dependencies: ["TSQuery", "TSEngine", "InfluxQL"]),
         .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
         .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.

@@ -4,6 +4,6 @@ import ArgumentParser
 struct TSCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsctl",
-        abstract: "Command-line tool for tsdbd data directories.",
-        subcommands: [Inspect.self, Verify.self, Import.self])
+        abstract: "Command-line tool for tsdbd: queries over HTTP, and offline tools for data directories.",
+        subcommands: [Query.self, Measurements.self, Tags.self, Series.self, Inspect.self, Verify.self, Import.self])
 }

@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import TSEngine
 import TSIngest
+import TSQuery
 
 struct HTTPLimits: Sendable {
     var maxBodySize: Int
@@ -64,6 +65,7 @@ struct HTTPAPI: Sendable {
             let ms = Double(Platform.monotonicNanos() - t0) / 1e6
             return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
         }
+        QueryAPI(engine: engine, api: self).register(router)
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(engine.stats(), counters.snapshot()))))
@@ -199,18 +201,4 @@ func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
 }
 
 /// A JSON string literal with escapes.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { ResultEncoding.quote(s) }

@@ -9,6 +9,8 @@ final class Database {
     var frozen: Head?
     /// Open segments, ascending seq (= ascending precedence).
     var segments: [Segment] = []
+    /// Deletions not yet applied by compaction (docs/format/tombstones.md).
+    var tombstones = Tombstones()
 
     init(name: String, dir: String) {
         self.name = name
@@ -16,10 +18,11 @@ final class Database {
     }
 
     var segmentsDir: String { dir + "/segments" }
+    var tombstonesPath: String { dir + "/tombstones" }
 
     /// Valid names: non-empty, at most 255 bytes, no '/', no NUL, not "." or "..".
     static func validate(_ name: String) throws {
-        if name.isEmpty || name.utf8.count > 255 || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) {
+        if name.isEmpty || name.utf8.count > 255 || name.hasPrefix(".dropped-") || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) {
             throw EngineError.invalidName(name)
         }
     }

@@ -23,6 +23,7 @@ extension Engine {
             let db = try databaseLocked(batch.database, create: options.createDatabaseOnWrite)
             Engine.ingest(batch, database: db.name, limit: options.maxSeriesPerDatabase,
                           catalog: &db.catalog, head: &db.head, wal: &enc, result: &result)
+            if !db.tombstones.dropped.isEmpty { readmitWritten(batch, db) }
             if enc.isEmpty { return result }
             enc.finish(database: db.name)
             seq = try enc.buf.withUnsafeBytes { try wal.enqueue($0) }
@@ -85,6 +86,20 @@ extension Engine {
         var b = WriteBatch(database: database)
         b.append(key, timestamp, value)
         return try append(b)
+    }
+
+    /// A write to a series hidden by DROP SERIES makes it visible again.
+    private func readmitWritten(_ batch: WriteBatch, _ db: Database) {
+        batch.arena.withUnsafeBytes { arena in
+            var start = 0
+            for i in 0..<batch.count {
+                let key = UnsafeRawBufferPointer(rebasing: arena[start..<batch.keyEnds[i]])
+                start = batch.keyEnds[i]
+                if let id = db.catalog.lookup(key, hash: SeriesCatalog.hash(key)), db.head.hasSamples(id) {
+                    db.tombstones.dropped.remove(id)
+                }
+            }
+        }
     }
 
     func headNeedsSealLocked(_ db: Database) -> Bool {

@@ -15,6 +15,8 @@ struct Chunk {
     var maxT: Int64
     var precedence: UInt64
     var source: Source
+    /// Ranges removed by tombstones (block chunks only).
+    var deleted: [TimeRange] = []
 }
 
 /// A consistent view of where one series' data lives, taken under the engine lock.
@@ -30,8 +32,10 @@ extension Engine {
     public func select(_ database: String, _ selector: SeriesSelector) throws -> [SeriesRef] {
         try lock.withLock {
             let db = try databaseLocked(database, create: false)
+            let dropped = db.tombstones.dropped
             return db.catalog.index.select(selector).compactMap { id in
-                db.catalog.info(id).map { SeriesRef(id: $0.id, key: $0.key, type: $0.type) }
+                if !dropped.isEmpty && dropped.contains(id) { return nil }
+                return db.catalog.info(id).map { SeriesRef(id: $0.id, key: $0.key, type: $0.type) }
             }
         }
     }
@@ -70,7 +74,8 @@ extension Engine {
                 for seg in db.segments where seg.maxT >= range.min && seg.minT <= range.max {
                     guard let e = seg.entry(ref.id) else { continue }
                     for b in e.blocks where range.overlaps(min: b.minT, max: b.maxT) {
-                        chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b)))
+                        let del = db.tombstones.isEmpty ? [] : db.tombstones.ranges(ref.id, seq: seg.seq, overlapping: b.minT, b.maxT)
+                        chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b), deleted: del))
                     }
                 }
                 for prec in [UInt64.max - 1, UInt64.max] {
@@ -89,11 +94,14 @@ extension Engine {
     }
 
     /// A snapshot of one series over the given segments only (compaction input).
-    func snapshotOf(_ ref: SeriesRef, in segments: [Segment]) -> SeriesSnapshot {
+    func snapshotOf(_ ref: SeriesRef, in segments: [Segment], tombstones: Tombstones) -> SeriesSnapshot {
         var chunks: [Chunk] = []
         for seg in segments {
             guard let e = seg.entry(ref.id) else { continue }
-            for b in e.blocks { chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b))) }
+            for b in e.blocks {
+                let del = tombstones.ranges(ref.id, seq: seg.seq, overlapping: b.minT, b.maxT)
+                chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b), deleted: del))
+            }
         }
         return SeriesSnapshot(ref: ref, chunks: chunks)
     }
@@ -141,10 +149,12 @@ extension Engine {
         return out
     }
 
-    private func load(_ c: Chunk, type: ValueType) throws -> SampleColumns {
+    func load(_ c: Chunk, type: ValueType) throws -> SampleColumns {
         switch c.source {
         case .memory(let cols): return cols
-        case .block(let seg, let ref): return try seg.readBlock(ref, type: type)
+        case .block(let seg, let ref):
+            let cols = try seg.readBlock(ref, type: type)
+            return c.deleted.isEmpty ? cols : Engine.removing(c.deleted, from: cols)
         }
     }
 
@@ -197,3 +207,34 @@ func lowerBound(_ a: [Int64], _ v: Int64) -> Int { partitionPoint(a.count) { a[$
 
 /// First index whose element is > `v`.
 func upperBound(_ a: [Int64], _ v: Int64) -> Int { partitionPoint(a.count) { a[$0] > v } }
+
+extension SeriesSnapshot {
+    /// The earliest time any source of this snapshot may hold (nil when it has no data).
+    public var minTime: Int64? { chunks.map(\.minT).min() }
+}
+
+extension Engine {
+    /// The last sample of `ref` strictly before `t` (the newest write wins for its timestamp),
+    /// or nil. Counter functions use it so that the delta into the first sample of a range is
+    /// counted and month buckets add up exactly. Loads only the chunks that can hold the answer.
+    public func lastSample(_ database: String, _ ref: SeriesRef, before t: Int64) throws -> (time: Int64, value: Value)? {
+        guard t > .min else { return nil }
+        let range = TimeRange(min: .min, max: t - 1)
+        let snap = try snapshot(database, [ref], range: range)[0]
+        // Newest candidate first; a chunk can only beat the best so far if its bound is later.
+        let order = snap.chunks.sorted { Swift.min($0.maxT, t - 1) > Swift.min($1.maxT, t - 1) || ($0.maxT == $1.maxT && $0.precedence > $1.precedence) }
+        var best: (time: Int64, prec: UInt64, value: Value)?
+        for c in order {
+            let bound = Swift.min(c.maxT, t - 1)
+            if let b = best, bound < b.time { break }
+            let cols = try load(c, type: ref.type)
+            let i = lowerBound(cols.timestamps, t) - 1
+            guard i >= 0 else { continue }
+            let ct = cols.timestamps[i]
+            if best == nil || ct > best!.time || (ct == best!.time && c.precedence > best!.prec) {
+                best = (ct, c.precedence, cols.values[i])
+            }
+        }
+        return best.map { ($0.time, $0.value) }
+    }
+}

@@ -15,6 +15,11 @@ extension Engine {
     func seal() throws {
         maintenance.lock()
         defer { maintenance.unlock() }
+        try sealHoldingMaintenance()
+    }
+
+    /// `seal` for callers that already hold the maintenance lock.
+    func sealHoldingMaintenance() throws {
         // Freeze: swap each non-empty head for an empty one and rotate the WAL, atomically
         // with respect to appends (both under the engine lock).
         let (work, walIndex): ([Database], Int) = try lock.withLock {
@@ -135,7 +140,8 @@ extension Engine {
                 let e = inputs.lazy.compactMap { $0.entry(id) }.first!
                 // The key is not needed to merge; only id and type are.
                 let ref = SeriesRef(id: id, key: SeriesKey(measurement: "", field: ""), type: e.type)
-                let merged = try collect(snapshotOf(ref, in: inputs), range: .all)
+                let merged = try collect(snapshotOf(ref, in: inputs, tombstones: lock.withLock { db.tombstones }), range: .all)
+                if merged.isEmpty { continue }  // everything deleted
                 try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
             }
             try writer.finish()
@@ -151,5 +157,6 @@ extension Engine {
         }
         for s in inputs { try Platform.remove(s.path) }
         try Platform.syncDirectory(db.segmentsDir)
+        try pruneTombstones(db)
     }
 }

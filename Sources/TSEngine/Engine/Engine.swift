@@ -56,6 +56,11 @@ public final class Engine: @unchecked Sendable {
         // 1. Segments: the persisted series tables and data.
         var maxSeq: UInt64 = 0
         for name in try Platform.listDirectory(path + "/db") where Platform.isDirectory(path + "/db/" + name) {
+            if name.hasPrefix(".dropped-") {
+                // A DROP DATABASE interrupted after its rename: finish it.
+                try Platform.removeTree(path + "/db/" + name)
+                continue
+            }
             let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, options: options, quarantined: &quarantined)
             databases[name] = db
             maxSeq = max(maxSeq, db.segments.last?.seq ?? 0)
@@ -81,7 +86,10 @@ public final class Engine: @unchecked Sendable {
             try Engine.replay(decoded, catalog: &db.catalog, head: &db.head)
         }
         databases = dbs
-        for d in databases.values { d.catalog.finishLoading() }
+        for d in databases.values {
+            d.catalog.finishLoading()
+            Engine.readmitAfterReplay(d)
+        }
         let replayNanos = Platform.monotonicNanos() - t0
         if let cut = report.truncatedAt {
             options.log(.warning, "WAL \(cut.file) truncated at byte \(cut.offset) (\(cut.reason)); later records lost; removed files: \(report.removedFiles)")
@@ -149,6 +157,7 @@ public final class Engine: @unchecked Sendable {
             }
         }
         db.segments = segs
+        try loadTombstones(db)
         return db
     }
 

@@ -120,4 +120,6 @@ struct Head {
     }
 
     var isEmpty: Bool { sampleCount == 0 }
+
+    func hasSamples(_ id: UInt32) -> Bool { Int(id) < series.count && series[Int(id)].count > 0 }
 }

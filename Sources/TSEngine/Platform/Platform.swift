@@ -127,6 +127,16 @@ public enum Platform {
         if unlink(path) != 0 && errno != ENOENT { throw EngineError.io(op: "unlink", path: path, errno: errno) }
     }
 
+    /// rm -r: removes a directory tree (no symlinks followed).
+    public static func removeTree(_ path: String) throws {
+        if isDirectory(path) {
+            for n in try listDirectory(path) { try removeTree(path + "/" + n) }
+            if rmdir(path) != 0 && errno != ENOENT { throw EngineError.io(op: "rmdir", path: path, errno: errno) }
+        } else {
+            try remove(path)
+        }
+    }
+
     /// mkdir -p, syncing each parent whose entry was created.
     public static func makeDirectories(_ path: String) throws {
         if isDirectory(path) { return }

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import InfluxQL
+import TSClient
+
+/// Exit codes of the commands that talk to tsdbd (docs/tsctl.md).
+enum Exit {
+    /// A statement failed (its error is printed; other statements' results are printed too).
+    static let statementError: Int32 = 1
+    /// The query does not parse, or the server refused the request (4xx).
+    static let badQuery: Int32 = 2
+    /// tsdbd could not be reached, or the connection failed.
+    static let unreachable: Int32 = 3
+    /// The server failed (5xx) or answered something that is not a query response.
+    static let serverError: Int32 = 4
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+struct ServerOptions: ParsableArguments {
+    @Option(help: "The tsdbd HTTP address (also TSDBD_URL).")
+    var url: String = ProcessInfo.processInfo.environment["TSDBD_URL"] ?? "http://127.0.0.1:8086"
+
+    @Option(help: "The database (also TSDBD_DB).")
+    var db: String? = ProcessInfo.processInfo.environment["TSDBD_DB"]
+
+    @Option(help: "Seconds to wait for the server.")
+    var timeout: Double = 30
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "Print times as integer nanoseconds instead of RFC 3339.")
+    var epoch = false
+}
+
+/// Sends InfluxQL to tsdbd and returns the decoded results; errors exit with the codes above.
+func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
+    let statements: [Statement]
+    do {
+        statements = try InfluxQLParser.parse(q)
+    } catch {
+        fail("error parsing query: \(error)", Exit.badQuery)
+    }
+    // Statements that change data need POST, as in InfluxDB.
+    let writes = statements.contains {
+        switch $0 {
+        case .createDatabase, .dropDatabase, .dropSeries, .delete: true
+        default: false
+        }
+    }
+    var params = [("q", q), ("epoch", "ns")]
+    if let db = s.db { params.append(("db", db)) }
+    let response: HTTPResponse
+    do {
+        let client = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout)
+        response = writes
+            ? try client.post("/query", query: params, body: [], contentType: "application/x-www-form-urlencoded")
+            : try client.get("/query", query: params)
+    } catch let e as ClientError {
+        if case .badURL = e { fail("\(e)", Exit.badQuery) }
+        fail("\(e)", Exit.unreachable)
+    }
+    do {
+        let results = try QueryResponse.decode(response.body)
+        if response.status >= 500 { fail("server error \(response.status)", Exit.serverError) }
+        return results
+    } catch ClientError.server(let message) {
+        fail(message, response.status >= 500 ? Exit.serverError : Exit.badQuery)
+    } catch {
+        fail("unexpected answer from \(s.url) (HTTP \(response.status)): \(error)", Exit.serverError)
+    }
+}
+
+func fail(_ message: String, _ code: Int32) -> Never {
+    FileHandle.standardError.write(Data(("tsctl: " + message + "\n").utf8))
+    exit(code)
+}
+
+/// Prints results in the chosen format; statement errors go to stderr and set exit code 1.
+func printResults(_ results: [StatementResult], _ s: ServerOptions) throws {
+    let time: TimeFormat = s.epoch ? .epoch : .rfc3339
+    var ok = results
+    for i in ok.indices where ok[i].error != nil {
+        FileHandle.standardError.write(Data("ERR: \(ok[i].error!)\n".utf8))
+        ok[i].error = nil
+    }
+    let text: String
+    switch s.format {
+    case .table: text = TableRenderer.render(ok, timeFormat: time)
+    case .csv: text = CSVRenderer.render(ok, timeFormat: time)
+    case .json: text = JSONRenderer.render(results)
+    }
+    print(text, terminator: text.hasSuffix("\n") || text.isEmpty ? "" : "\n")
+    if results.contains(where: { $0.error != nil }) { throw ExitCode(Exit.statementError) }
+}
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run InfluxQL against tsdbd and print the results.",
+        discussion: """
+            Examples:
+              tsctl query 'SHOW MEASUREMENTS' --db collectd
+              tsctl query 'SELECT mean("value") FROM "cpu_value" WHERE time > now() - 1h GROUP BY time(1m)' --db collectd --plot
+            Exit codes: 0 ok, 1 a statement failed, 2 bad query or request, 3 server unreachable, 4 server error.
+            """)
+
+    @Argument(help: "InfluxQL; several statements may be separated by ';'.") var query: String
+    @OptionGroup var server: ServerOptions
+    @Flag(help: "Draw each series as a line chart in the terminal.") var plot = false
+    @Option(help: "Chart height in lines (with --plot).") var height = 16
+
+    func run() throws {
+        let results = try runRemote(query, server)
+        if plot {
+            let series = results.flatMap(\.series)
+            for r in results { if let e = r.error { FileHandle.standardError.write(Data("ERR: \(e)\n".utf8)) } }
+            if series.isEmpty {
+                print("(no data)")
+            } else {
+                let color = isatty(STDOUT_FILENO) != 0
+                print(Plot.render(series, width: Plot.terminalWidth(), height: height, color: color), terminator: "")
+            }
+            if results.contains(where: { $0.error != nil }) { throw ExitCode(Exit.statementError) }
+            return
+        }
+        try printResults(results, server)
+    }
+}
+
+struct Measurements: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the measurements of a database.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Only names matching this regular expression.") var match: String?
+
+    func run() throws {
+        var q = "SHOW MEASUREMENTS"
+        if let m = match { q += " WITH MEASUREMENT =~ /\(m.replacingOccurrences(of: "/", with: "\\/"))/" }
+        try printResults(try runRemote(q, server), server)
+    }
+}
+
+struct Tags: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the tag keys and values of a measurement.")
+    @Argument(help: "The measurement.") var measurement: String
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Only this tag key.") var key: String?
+
+    func run() throws {
+        let m = InfluxQLQuote.identifier(measurement)
+        let q = key.map { "SHOW TAG VALUES FROM \(m) WITH KEY = \(InfluxQLQuote.identifier($0))" } ?? "SHOW TAG VALUES FROM \(m) WITH KEY =~ /.*/"
+        try printResults(try runRemote(q, server), server)
+    }
+}
+
+struct Series: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List series keys.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Only this measurement.") var measurement: String?
+    @Option(help: "An InfluxQL tag condition, e.g. \"host = 'hv01'\".") var `where`: String?
+    @Option(help: "At most this many series.") var limit: Int?
+
+    func run() throws {
+        var q = "SHOW SERIES"
+        if let m = measurement { q += " FROM " + InfluxQLQuote.identifier(m) }
+        if let w = `where` { q += " WHERE " + w }
+        if let l = limit { q += " LIMIT \(l)" }
+        try printResults(try runRemote(q, server), server)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import InfluxQL
+import NIOCore
+import TSEngine
+import TSQuery
+
+/// `/query` (InfluxDB 1.x) and `/api/v1/query` (native JSON) — see docs/api.md and docs/query.md.
+struct QueryAPI: Sendable {
+    let engine: Engine
+    let api: HTTPAPI
+    /// Largest form-encoded POST body read for query parameters.
+    static let maxFormBody = 16 << 20
+    static let defaultChunkSize = 10_000
+
+    func register(_ router: Router<TSContext>) {
+        router.get("query") { req, ctx in try await influxQuery(req, ctx) }
+        router.post("query") { req, ctx in try await influxQuery(req, ctx) }
+        router.get("api/v1/query") { req, ctx in try await nativeQuery(req, ctx) }
+        router.post("api/v1/query") { req, ctx in try await nativeQuery(req, ctx) }
+    }
+
+    /// Query parameters from the URL and, for form-encoded POSTs, from the body (body wins).
+    func parameters(_ req: Request) async throws -> [String: String] {
+        var p: [String: String] = [:]
+        for (k, v) in req.uri.queryParameters { p[String(k)] = String(v) }
+        if req.method == .post, let ct = req.headers[.contentType], ct.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            let buf = try await req.body.collect(upTo: QueryAPI.maxFormBody)
+            for (k, v) in FormDecoding.decode(String(buffer: buf)) { p[k] = v }
+        }
+        return p
+    }
+
+    func influxQuery(_ req: Request, _ ctx: TSContext) async throws -> Response {
+        let p = try await parameters(req)
+        guard let q = p["q"], !q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return error(.badRequest, #"missing required parameter "q""#)
+        }
+        guard let time = TimeEncoding(epoch: p["epoch"]) else {
+            return error(.badRequest, "invalid epoch: \(p["epoch"] ?? "")")
+        }
+        let results: [StatementResult]
+        do {
+            results = try await run(q, database: p["db"], writable: req.method == .post)
+        } catch let e as ParseError {
+            return error(.badRequest, "error parsing query: \(e)")
+        }
+        let wantsCSV = (req.headers[.accept] ?? "").contains("application/csv") || (req.headers[.accept] ?? "").contains("text/csv")
+        if wantsCSV {
+            return Response(status: .ok, headers: [.contentType: "application/csv"],
+                            body: .init(byteBuffer: ByteBuffer(string: ResultEncoding.csv(results, time: time))))
+        }
+        if p["chunked"] == "true" {
+            let size = Int(p["chunk_size"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? QueryAPI.defaultChunkSize
+            return json(.ok, chunked(results, time: time, size: size))
+        }
+        return json(.ok, ResultEncoding.json(results, time: time))
+    }
+
+    /// Native API: times are always integer nanoseconds, and each result names the level that served it.
+    func nativeQuery(_ req: Request, _ ctx: TSContext) async throws -> Response {
+        let p = try await parameters(req)
+        guard let q = p["q"] ?? p["query"], !q.isEmpty else { return error(.badRequest, #"missing required parameter "q""#) }
+        let level = p["level"] ?? "auto"
+        guard level == "auto" || level == "raw" else {
+            return error(.badRequest, "unknown level \"\(level)\": this server stores raw data only (levels: auto, raw)")
+        }
+        do {
+            let results = try await run(q, database: p["db"], writable: req.method == .post)
+            return json(.ok, ResultEncoding.json(results, time: .epoch(unit: 1), includeLevel: true))
+        } catch let e as ParseError {
+            return error(.badRequest, "error parsing query: \(e)")
+        }
+    }
+
+    /// Runs the statements off the event loop. As in InfluxDB, statements that change data
+    /// (CREATE, DROP, DELETE) need POST; over GET they fail with a statement error.
+    func run(_ q: String, database: String?, writable: Bool) async throws -> [StatementResult] {
+        let statements = try InfluxQLParser.parse(q)
+        let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable)
+        let exec = QueryExecutor(engine: engine)
+        let db = database.flatMap { $0.isEmpty ? nil : $0 }
+        return try await api.onPool { exec.execute(statements, database: db, options: options) }
+    }
+
+    /// InfluxDB's chunked JSON: one object per line, each series split into `size`-row pieces,
+    /// every piece but the last of a series marked `partial`.
+    func chunked(_ results: [StatementResult], time: TimeEncoding, size: Int) -> String {
+        var out = ""
+        for r in results {
+            if r.series.isEmpty {
+                var o = "{\"results\":["
+                ResultEncoding.statement(r, time: time, into: &o)
+                out += o + "]}\n"
+                continue
+            }
+            var pieces: [(ResultSeries, Bool)] = []
+            for s in r.series {
+                var start = 0
+                repeat {
+                    let end = min(s.values.count, start + size)
+                    var piece = s
+                    piece.values = Array(s.values[start..<end])
+                    pieces.append((piece, end < s.values.count))
+                    start = end
+                } while start < s.values.count
+            }
+            for (i, (piece, more)) in pieces.enumerated() {
+                var one = r
+                one.series = [piece]
+                var o = "{\"results\":["
+                ResultEncoding.statement(one, time: time, partial: i < pieces.count - 1, seriesPartial: more, into: &o)
+                out += o + "]}\n"
+            }
+        }
+        return out
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding.
+enum FormDecoding {
+    static func decode(_ s: String) -> [(String, String)] {
+        s.split(separator: "&").map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (unescape(kv[0]), kv.count > 1 ? unescape(kv[1]) : "")
+        }
+    }
+
+    static func unescape(_ s: Substring) -> String {
+        var bytes: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let c = it.popFirst() {
+            if c == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if c == UInt8(ascii: "%"), it.count >= 2, let h = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(h)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(c)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
