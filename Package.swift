@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
         .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
-        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd"]),
+        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd", "tsctl"]),
     ]
 )

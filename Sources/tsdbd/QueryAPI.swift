@@ -24,7 +24,8 @@ struct QueryAPI: Sendable {
     /// Query parameters from the URL and, for form-encoded POSTs, from the body (body wins).
     func parameters(_ req: Request) async throws -> [String: String] {
         var p: [String: String] = [:]
-        for (k, v) in req.uri.queryParameters { p[String(k)] = String(v) }
+        // Decoded here rather than with `queryParameters`: clients (Python requests) send spaces as '+'.
+        for (k, v) in FormDecoding.decode(req.uri.query ?? "") { p[k] = v }
         if req.method == .post, let ct = req.headers[.contentType], ct.lowercased().hasPrefix("application/x-www-form-urlencoded") {
             let buf = try await req.body.collect(upTo: QueryAPI.maxFormBody)
             for (k, v) in FormDecoding.decode(String(buffer: buf)) { p[k] = v }
@@ -42,7 +43,7 @@ struct QueryAPI: Sendable {
         }
         let results: [StatementResult]
         do {
-            results = try await run(q, database: p["db"], writable: req.method == .post)
+            results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"])
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
         }
@@ -67,7 +68,7 @@ struct QueryAPI: Sendable {
             return error(.badRequest, "unknown level \"\(level)\": this server stores raw data only (levels: auto, raw)")
         }
         do {
-            let results = try await run(q, database: p["db"], writable: req.method == .post)
+            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"])
             return json(.ok, ResultEncoding.json(results, time: .epoch(unit: 1), includeLevel: true))
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
@@ -76,8 +77,15 @@ struct QueryAPI: Sendable {
 
     /// Runs the statements off the event loop. As in InfluxDB, statements that change data
     /// (CREATE, DROP, DELETE) need POST; over GET they fail with a statement error.
-    func run(_ q: String, database: String?, writable: Bool) async throws -> [StatementResult] {
-        let statements = try InfluxQLParser.parse(q)
+    func run(_ q: String, database: String?, writable: Bool, params: String? = nil) async throws -> [StatementResult] {
+        var text = q
+        if let p = params, !p.isEmpty {
+            guard let values = try? JSONDecoder().decode([String: BoundValue].self, from: Data(p.utf8)) else {
+                throw ParseError(message: "invalid params: expected a JSON object of strings, numbers and booleans", line: 1, char: 1)
+            }
+            text = try BoundParameters.substitute(q, values.mapValues(\.value))
+        }
+        let statements = try InfluxQLParser.parse(text)
         let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable)
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
@@ -115,6 +123,23 @@ struct QueryAPI: Sendable {
             }
         }
         return out
+    }
+}
+
+/// One value of the `params` JSON object.
+struct BoundValue: Decodable {
+    let value: BoundParameters.Value
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) {
+            value = .boolean(b)
+        } else if let i = try? c.decode(Int64.self) {
+            value = .integer(i)
+        } else if let d = try? c.decode(Double.self) {
+            value = .number(d)
+        } else {
+            value = .string(try c.decode(String.self))
+        }
     }
 }
 

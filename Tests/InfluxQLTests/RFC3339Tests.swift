@@ -32,3 +32,14 @@ final class RFC3339Tests: XCTestCase {
         for t in [t0, t0 + 1, -1, 0, 951_782_400_000_000_000] { XCTAssertEqual(RFC3339.parse(RFC3339.format(t)), t) }
     }
 }
+
+final class BoundParametersTests: XCTestCase {
+    func testSubstitution() throws {
+        let q = try BoundParameters.substitute(#"SELECT "$x" FROM m WHERE host = $h AND n > $n AND ok = $"b" AND s = '$h'"#,
+                                               ["h": .string("it's"), "n": .integer(3), "b": .boolean(true)])
+        XCTAssertEqual(q, #"SELECT "$x" FROM m WHERE host = 'it\'s' AND n > 3 AND ok = true AND s = '$h'"#)
+        XCTAssertThrowsError(try BoundParameters.substitute("SELECT v FROM m WHERE a = $missing", [:]))
+        let stmts = try InfluxQLParser.parse(try BoundParameters.substitute("SELECT v FROM m WHERE a = $a", ["a": .number(1.5)]))
+        XCTAssertEqual(stmts.count, 1)
+    }
+}

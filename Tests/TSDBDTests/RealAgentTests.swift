@@ -271,6 +271,46 @@ enum RealAgent {
         return .infinity
     }
 
+    /// The PyPI `influxdb` client's database calls and `query()` against /query, unchanged.
+    @Test(pythonTrait) func pythonInfluxdbQuery() throws {
+        try #require(RealAgent.hasPythonInfluxdb, "python3 module influxdb missing while CI is set (pip install influxdb)")
+        let dir = RealAgent.tempDir("pyq")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try Daemon()
+        defer { d.stop(); d.removeData() }
+        let script = """
+            import sys
+            from influxdb import InfluxDBClient
+            port = int(sys.argv[1])
+            client = InfluxDBClient(host='127.0.0.1', port=port, database='pyq')
+            client.create_database('pyq')
+            assert {'name': 'pyq'} in client.get_list_database(), client.get_list_database()
+            points = [{"measurement": "cpu", "tags": {"host": "hv%02d" % (i % 2)}, "time": 1767225600 + 10 * i,
+                       "fields": {"value": float(i)}} for i in range(10)]
+            assert client.write_points(points, time_precision='s') is True
+            rs = client.query('SELECT mean("value") FROM "cpu" WHERE time >= 1767225600000ms GROUP BY time(50s), "host" fill(none)',
+                              epoch='ms')
+            got = sorted((k[1]['host'], p['time'], p['mean']) for k in rs.keys() for p in rs[k])
+            assert got == [('hv00', 1767225600000, 2.0), ('hv00', 1767225650000, 7.0),
+                           ('hv01', 1767225600000, 2.0), ('hv01', 1767225650000, 7.0)], got
+            raw = list(client.query('SELECT * FROM cpu WHERE host = $h', bind_params={'h': 'hv01'}).get_points())
+            assert len(raw) == 5 and raw[0]['time'] == '2026-01-01T00:00:10Z' and raw[0]['value'] == 1.0, raw
+            assert client.get_list_measurements() == [{'name': 'cpu'}], client.get_list_measurements()
+            assert [r['name'] for r in client.get_list_retention_policies()] == ['autogen']
+            try:
+                client.query('SELECT nope(value) FROM cpu')
+                raise SystemExit('expected an error')
+            except Exception as e:
+                assert 'undefined function' in str(e), e
+            client.drop_database('pyq')
+            assert {'name': 'pyq'} not in client.get_list_database()
+            print("python query ok")
+            """
+        try script.write(toFile: dir + "/query.py", atomically: true, encoding: .utf8)
+        let r = try RealAgent.run("/usr/bin/env", ["python3", dir + "/query.py", "\(d.port)"], timeout: 120)
+        #expect(r.status == 0 && r.output.contains("python query ok"), "\(r.output)\ntsdbd log:\n\(d.log())")
+    }
+
     /// The PyPI `influxdb` client (InfluxDBClient.write_points) against /write, plain and gzip.
     @Test(pythonTrait) func pythonInfluxdbClient() throws {
         try #require(RealAgent.hasPythonInfluxdb, "python3 module influxdb missing while CI is set (pip install influxdb)")
@@ -282,7 +322,6 @@ enum RealAgent {
             import sys
             from influxdb import InfluxDBClient
             port = int(sys.argv[1])
-            # No create_database: it needs /query, which tsdbd does not have; /write creates the database.
             client = InfluxDBClient(host='127.0.0.1', port=port, database='py')
             points = [
                 {"measurement": "vm", "tags": {"host": "hv01", "vm": "a b"}, "time": 1767225600,
