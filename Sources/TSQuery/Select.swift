@@ -17,6 +17,9 @@ struct SelectExecutor {
     let options: QueryOptions
 
     func run() throws -> [ResultSeries] {
+        if let tz = stmt.timezone, !["UTC", "Etc/UTC", "Z"].contains(tz) {
+            throw QueryError("tz('\(tz)') is not supported: buckets are aligned in UTC")
+        }
         var out: [ResultSeries] = []
         for (db, m) in try resolveSources() {
             out += try runMeasurement(db: db, m)

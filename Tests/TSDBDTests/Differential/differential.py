@@ -173,13 +173,14 @@ def generate_dataset():
 
 
 def statements(info):
-    """(query, epoch) pairs; epoch None means RFC 3339 times."""
+    """Dicts with the query text and how to send it: epoch (None: RFC 3339 times), db,
+    method (GET, or POST with a form-encoded body) and plus (spaces encoded as `+`)."""
     u = info["uuids"]
     ms = "ms"
     S = []
 
-    def q(text, epoch=ms):
-        S.append((text, epoch))
+    def q(text, epoch=ms, db=DB, method="GET", plus=False, ties=False):
+        S.append({"q": text, "epoch": epoch, "db": db, "method": method, "plus": plus, "ties": ties})
 
     one_cpu = "host = 'hv01' AND type_instance = 'user' AND instance = '0'"
     # --- raw selects
@@ -187,9 +188,10 @@ def statements(info):
     q("SELECT value FROM cpu_value WHERE host = 'hv02' AND instance = '1' AND type_instance = 'idle' LIMIT 20 OFFSET 5")
     q("SELECT shortterm, midterm, longterm FROM load WHERE host = 'hv04' AND time >= '2026-01-01T00:58:00Z' AND time <= '2026-01-01T01:05:00Z'")
     q("SELECT * FROM load WHERE host = 'hv01' AND time >= 1767225600000ms AND time < 1767226200000ms")
-    q("SELECT * FROM disk_ops WHERE host = 'hv02' AND time >= '2026-01-01T01:00:00Z' AND time <= '2026-01-01T01:02:00Z'")
+    q("SELECT * FROM disk_ops WHERE host = 'hv02' AND time >= '2026-01-01T01:00:00Z' AND time <= '2026-01-01T01:02:00Z'",
+      ties=True)
     q("SELECT value FROM cpu_value WHERE (host = 'hv01' OR host = 'hv03') AND type_instance != 'idle' AND instance = '0' "
-      "AND time >= '2026-01-01T00:29:00Z' AND time < '2026-01-01T00:31:00Z'")
+      "AND time >= '2026-01-01T00:29:00Z' AND time < '2026-01-01T00:31:00Z'", ties=True)
     q("SELECT value FROM cpu_value WHERE host =~ /hv0[12]/ AND type_instance !~ /^(user|idle)$/ AND instance = '1' "
       "AND time >= '2026-01-01T01:00:00Z' AND time < '2026-01-01T01:05:00Z' GROUP BY host")
     q("SELECT value FROM memory_value WHERE host = 'hv02' AND type_instance = 'used' ORDER BY time DESC LIMIT 10")
@@ -204,6 +206,17 @@ def statements(info):
     q(f"SELECT value FROM ping_value WHERE type_instance = '' AND {W} LIMIT 4")
     q("SELECT value FROM memory_value WHERE host = 'hv03' AND type_instance = 'used' AND time > '2026-01-01T00:29:30Z' "
       "AND time < '2026-01-01T00:46:00Z'", None)
+    q("SELECT value, type_instance FROM memory_value WHERE host = 'hv04' AND time >= '2026-01-01T01:00:00Z' "
+      "AND time < '2026-01-01T01:01:00Z'", ties=True)
+    q("SELECT * FROM status WHERE host = 'hv03' AND time >= '2026-01-01T00:20:00Z' AND time < '2026-01-01T00:55:00Z'")
+    q(f"SELECT value FROM virt_value WHERE host =~ /^{u[5][:2]}/ AND time >= '2026-01-01T01:59:00Z'", "s")
+    q(f"SELECT value FROM cpu_value WHERE {one_cpu} AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:00:30Z'", "ns")
+    q("SELECT \"value\"::float FROM \"cpu_value\" WHERE \"host\" = 'hv04' AND \"instance\" = '1' AND type_instance = 'system' "
+      "AND time >= '2026-01-01T01:30:00Z' AND time < '2026-01-01T01:32:00Z'")
+    q("SELECT value FROM cpu_value WHERE host = 'nosuchhost'")
+    q("SELECT value FROM no_such_measurement")
+    q("SELECT value FROM cpu_value WHERE host = 'hv01' AND time >= '2025-06-01T00:00:00Z' AND time < '2025-06-02T00:00:00Z'")
+    q("SELECT shortterm FROM load WHERE host = 'hv02' ORDER BY time DESC LIMIT 3 OFFSET 2", None)
     # --- aggregates without GROUP BY time
     q(f"SELECT count(value), sum(value), mean(value), min(value), max(value) FROM cpu_value WHERE {W}")
     q(f"SELECT first(value), last(value), median(value), percentile(value, 90), stddev(value), spread(value) "
@@ -215,17 +228,24 @@ def statements(info):
     q("SELECT count(up), first(up), last(up) FROM alive")
     q(f"SELECT percentile(value, 90) FROM cpu_value WHERE host = 'hv02' AND {W}")
     q(f"SELECT median(value) FROM memory_value WHERE {W} GROUP BY type_instance")
-    q(f"SELECT sum(read), max(write), spread(read), mean(read), min(read) FROM disk_ops WHERE {W} GROUP BY host")
+    q(f"SELECT sum(\"read\"), max(\"write\"), spread(\"read\"), mean(\"read\"), min(\"read\") FROM disk_ops WHERE {W} GROUP BY host")
     q(f"SELECT count(*) FROM load WHERE {W}")
     q("SELECT count(value) FROM cpu_value")
     q(f"SELECT top(value, 5) FROM cpu_value WHERE host = 'hv01' AND {W}")
     q(f"SELECT bottom(value, 3) FROM memory_value WHERE {W} GROUP BY host")
     q(f"SELECT top(value, 2) FROM cpu_value WHERE host = 'hv03' AND instance = '0' AND {W} GROUP BY time(30m)")
-    q(f"SELECT top(read, 3) FROM disk_ops WHERE {W}")
+    q(f"SELECT top(\"read\", 3) FROM disk_ops WHERE {W}")
     q(f"SELECT max(value) FROM cpu_value, memory_value WHERE host = 'hv01' AND {W}")
     q(f"SELECT count(value) FROM /_value$/ WHERE {W}")
     q(f"SELECT mean(value) FROM ping_value WHERE {W} GROUP BY type_instance")
     q(f"SELECT spread(value), stddev(value) FROM virt_value WHERE {W} GROUP BY host", None)
+    q(f"SELECT first(state), last(state) FROM status WHERE {W}")
+    q(f"SELECT first(up) FROM alive WHERE {W}")
+    q(f"SELECT last(up) FROM alive WHERE {W}")
+    q(f"SELECT first(\"read\"), last(\"write\") FROM disk_ops WHERE {W}")
+    q(f"SELECT last(value) FROM memory_value WHERE host = 'hv01' AND {W}")
+    q(f"SELECT percentile(\"read\", 50), median(\"read\"), stddev(\"write\") FROM disk_ops WHERE {W} GROUP BY instance")
+    q("SELECT count(value) FROM cpu_value WHERE host = 'nosuchhost'")
     # --- GROUP BY time and fill
     hv3 = "host = 'hv03' AND instance = '1' AND type_instance = 'user'"
     q(f"SELECT mean(value) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m)")
@@ -234,7 +254,7 @@ def statements(info):
     q(f"SELECT mean(value) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m) fill(linear)")
     q(f"SELECT mean(value) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m) fill(0)")
     q(f"SELECT count(value) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m)")
-    q(f"SELECT sum(read) FROM disk_ops WHERE host = 'hv03' AND {W} GROUP BY time(10m) fill(-1)")
+    q(f"SELECT sum(\"read\") FROM disk_ops WHERE host = 'hv03' AND {W} GROUP BY time(10m) fill(-1)")
     q("SELECT max(value) FROM memory_value WHERE host = 'hv01' AND type_instance = 'used' "
       "AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:20:00Z' GROUP BY time(1m, 15s)")
     q(f"SELECT mean(value) FROM cpu_value WHERE {W} GROUP BY time(10m), host")
@@ -254,6 +274,10 @@ def statements(info):
     q(f"SELECT first(state), last(up) FROM status, alive WHERE host = 'hv02' AND {W} GROUP BY time(30m)")
     q(f"SELECT median(value), percentile(value, 50), stddev(value), spread(value) FROM memory_value "
       f"WHERE host = 'hv04' AND {W} GROUP BY time(30m), type_instance")
+    q(f"SELECT mean(value) FROM cpu_value WHERE host = 'hv01' AND {W} GROUP BY time(10m) ORDER BY time DESC LIMIT 3")
+    q(f"SELECT max(value) FROM memory_value WHERE {W} GROUP BY time(30m), host LIMIT 2 SLIMIT 2 SOFFSET 1")
+    q(f"SELECT mean(value) FROM cpu_value WHERE host = 'hv02' AND type_instance = 'idle' AND {W} GROUP BY time(7m)")
+    q(f"SELECT count(value) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m) fill(none)")
     # --- transformations
     q("SELECT difference(value) FROM memory_value WHERE host = 'hv01' AND type_instance = 'used' "
       "AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:05:00Z'")
@@ -267,18 +291,22 @@ def statements(info):
     q(f"SELECT derivative(max(value)) FROM virt_value WHERE host = '{u[2]}' AND {W} GROUP BY time(5m)")
     q(f"SELECT non_negative_derivative(max(value), 1s) FROM virt_value WHERE host = '{u[3]}' AND {W} GROUP BY time(1m)")
     q(f"SELECT non_negative_derivative(max(value), 1s) FROM virt_value WHERE host = '{u[3]}' AND {W} GROUP BY time(1m) fill(none)")
-    q(f"SELECT difference(sum(read)) FROM disk_ops WHERE {W} GROUP BY time(10m)")
-    q("SELECT difference(read), non_negative_difference(write) FROM disk_ops WHERE host = 'hv01' AND instance = 'sda' "
+    q(f"SELECT difference(sum(\"read\")) FROM disk_ops WHERE {W} GROUP BY time(10m)")
+    q("SELECT difference(\"read\"), non_negative_difference(\"write\") FROM disk_ops WHERE host = 'hv01' AND instance = 'sda' "
       "AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:03:00Z'")
     q(f"SELECT derivative(mean(value), 1m) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m)")
     q("SELECT difference(value) FROM memory_value WHERE host = 'hv01' "
       "AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:01:00Z'")
+    q(f"SELECT derivative(mean(value), 1m) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m) fill(0)")
+    q(f"SELECT difference(mean(value)) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m) fill(previous)")
+    q(f"SELECT difference(mean(value)) FROM cpu_value WHERE {hv3} AND {W} GROUP BY time(5m)")
+    q(f"SELECT non_negative_difference(max(value)) FROM virt_value WHERE {W} GROUP BY time(5m), host fill(none)")
     # --- math
     q("SELECT value * 2 + 1 FROM memory_value WHERE host = 'hv01' AND type_instance = 'used' "
       "AND time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T00:02:00Z'")
     q("SELECT shortterm - longterm AS d, shortterm / midterm FROM load WHERE host = 'hv01' LIMIT 10")
-    q("SELECT read / 2, write % 7 FROM disk_ops WHERE host = 'hv01' AND instance = 'sdb' LIMIT 6")
-    q(f"SELECT mean(read) / 1000, sum(write) - sum(read) FROM disk_ops WHERE {W} GROUP BY time(30m), instance")
+    q("SELECT \"read\" / 2, \"write\" % 7 FROM disk_ops WHERE host = 'hv01' AND instance = 'sdb' LIMIT 6")
+    q(f"SELECT mean(\"read\") / 1000, sum(\"write\") - sum(\"read\") FROM disk_ops WHERE {W} GROUP BY time(30m), instance")
     # --- several statements in one request
     q(f"SELECT count(value) FROM cpu_value WHERE {W}; SELECT count(value) FROM memory_value WHERE {W}")
     # --- SHOW
@@ -301,6 +329,11 @@ def statements(info):
     q("SHOW SERIES")
     q("SHOW SERIES LIMIT 5 OFFSET 2")
     q("SHOW RETENTION POLICIES ON diff")
+    q("SHOW MEASUREMENTS LIMIT 2 OFFSET 1")
+    q("SHOW TAG VALUES FROM cpu_value WITH KEY =~ /type/")
+    q("SHOW TAG KEYS FROM ping_value")
+    q("SHOW SERIES FROM ping_value WHERE type_instance = ''")
+    q("SHOW FIELD KEYS FROM /^(status|alive|disk_ops)$/")
     # --- errors
     q("SELECT foo(value) FROM cpu_value")
     q("SELEC value FROM cpu_value")
@@ -309,14 +342,29 @@ def statements(info):
     q("SHOW TAG VALUES FROM cpu_value")
     q("SHOW RETENTION POLICIES ON nope")
     q("SELECT value FROM cpu_value WHERE value > 99.5")
+    q("SELECT value FROM cpu_value", db="nope")
+    q("SHOW MEASUREMENTS", db="nope")
+    # --- transport: form-encoded POST, and GET with spaces as `+`
+    q(f"SELECT mean(value) FROM cpu_value WHERE {W} GROUP BY host", method="POST")
+    q(f"SELECT max(value) FROM memory_value WHERE {W} GROUP BY type_instance", plus=True)
+    q("SHOW TAG KEYS FROM load", plus=True)
     return S
 
 
-# Statements run against another database (database-not-found checks): (query, db).
-OTHER_DB_STATEMENTS = [
-    ("SELECT value FROM cpu_value", "nope"),
-    ("SHOW MEASUREMENTS", "nope"),
-]
+def label_of(st):
+    """How a statement is printed and keyed in KNOWN_DIFFERENCES."""
+    tags = []
+    if st["db"] != DB:
+        tags.append(f"db={st['db']}")
+    if st["epoch"] is None:
+        tags.append("rfc3339")
+    if st["method"] != "GET":
+        tags.append(st["method"])
+    if st["plus"]:
+        tags.append("plus-encoded")
+    if st["ties"]:
+        tags.append("ties-unordered")
+    return (f"[{' '.join(tags)}] " if tags else "") + st["q"]
 
 # Known, justified differences: statement text (exactly as run) -> reason.
 KNOWN_DIFFERENCES = {
@@ -398,13 +446,15 @@ class Server:
         if st != 204:
             raise RuntimeError(f"{self.name} write failed: {st} {out[:500]!r}")
 
-    def query(self, q, epoch="ms", db=DB, method="GET"):
+    def query(self, q, epoch="ms", db=DB, method="GET", plus=False):
+        """GET (or form POST) /query. Spaces are sent as %20, or as `+` with plus=True (what
+        HTML forms, Python's urlencode and the `requests`-based influxdb client send)."""
         params = {"q": q}
         if db is not None:
             params["db"] = db
         if epoch:
             params["epoch"] = epoch
-        enc = urllib.parse.urlencode(params)
+        enc = urllib.parse.urlencode(params, quote_via=urllib.parse.quote_plus if plus else urllib.parse.quote)
         if method == "GET":
             st, out = http("GET", f"{self.base}/query?{enc}")
         else:
@@ -554,9 +604,32 @@ def compare_series(i, j, a, b):
     return None
 
 
-def compare_responses(a, b):
+def normalize_ties(body):
+    """Sorts the rows of every series within each run of equal times (in place).
+
+    Used for raw selects that merge several series into one output series: InfluxDB emits the
+    points of different series that share a timestamp in the order of its merge heap, which is
+    unspecified (it changes from one timestamp to the next), so only the set of rows at each
+    time is comparable."""
+    for r in body.get("results") or []:
+        for s in r.get("series") or []:
+            vals = s.get("values") or []
+            out, k = [], 0
+            while k < len(vals):
+                e = k
+                while e < len(vals) and vals[e][:1] == vals[k][:1]:
+                    e += 1
+                out += sorted(vals[k:e], key=lambda row: json.dumps(row))
+                k = e
+            s["values"] = out
+
+
+def compare_responses(a, b, ties=False):
     """a, b: (status, json) of InfluxDB and tsdbd. Returns None when equal, else an explanation."""
     (sa, ja), (sb, jb) = a, b
+    if ties:
+        normalize_ties(ja)
+        normalize_ties(jb)
     if sa != sb:
         return f"HTTP status influx={sa} tsdbd={sb} (influx {short(ja)}, tsdbd {short(jb)})"
     if sa != 200:
@@ -637,31 +710,30 @@ def main():
             tsdb.write(body)
         print(f"loaded {len(lines)} points into both servers in {time.time() - started:.1f}s")
 
-        runs = [(q, e, DB) for q, e in statements(info)] + [(q, "ms", d) for q, d in OTHER_DB_STATEMENTS]
+        runs = statements(info)
         if args.only:
-            runs = [r for r in runs if args.only in r[0]]
+            runs = [r for r in runs if args.only in label_of(r)]
         if args.dump:
             os.makedirs(args.dump, exist_ok=True)
         n = equal = 0
         diffs = []
-        for idx, (q, epoch, db) in enumerate(runs):
-            a = influx.query(q, epoch=epoch, db=db)
-            b = tsdb.query(q, epoch=epoch, db=db)
+        for idx, st in enumerate(runs):
+            kw = {k: st[k] for k in ("epoch", "db", "method", "plus")}
+            a = influx.query(st["q"], **kw)
+            b = tsdb.query(st["q"], **kw)
             n += 1
-            label = q if db == DB else f"[db={db}] {q}"
-            if epoch is None:
-                label = "[rfc3339] " + label
+            label = label_of(st)
             if args.dump:
                 with open(os.path.join(args.dump, f"{idx:03d}.json"), "w") as f:
-                    json.dump({"query": q, "db": db, "epoch": epoch, "influx": {"status": a[0], "body": a[1]},
+                    json.dump({"statement": label, **st, "influx": {"status": a[0], "body": a[1]},
                                "tsdbd": {"status": b[0], "body": b[1]}}, f, indent=1)
-            d = compare_responses(a, b)
+            d = compare_responses(a, b, ties=st["ties"])
             if d is None:
                 equal += 1
                 print(f"OK   {label}")
                 continue
-            known = KNOWN_DIFFERENCES.get(q)
-            diffs.append((q, d, known))
+            known = KNOWN_DIFFERENCES.get(label)
+            diffs.append((label, d, known))
             print(f"DIFF {label}\n     {d}" + (f"\n     known difference: {known}" if known else ""))
             if args.verbose:
                 print(f"     influx: HTTP {a[0]} {short(a[1], 1200)}")

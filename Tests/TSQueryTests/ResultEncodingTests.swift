@@ -1,0 +1,35 @@
+@testable import TSQuery
+import XCTest
+
+final class ResultEncodingTests: XCTestCase {
+    func testFloatsLikeGo() {
+        XCTAssertEqual(ResultEncoding.formatFloat(2), "2")
+        XCTAssertEqual(ResultEncoding.formatFloat(-0.0), "-0")
+        XCTAssertEqual(ResultEncoding.formatFloat(0.5), "0.5")
+        XCTAssertEqual(ResultEncoding.formatFloat(1e15), "1000000000000000")
+        XCTAssertEqual(ResultEncoding.formatFloat(1.5e-7), "1.5e-07")
+        XCTAssertNil(ResultEncoding.formatFloat(.nan))
+        XCTAssertNil(ResultEncoding.formatFloat(.infinity))
+        XCTAssertEqual(ResultEncoding.json(.float(.nan)), "null")
+        for v in [0.1, 1.0 / 3, 123456.789, 6.02e23, 5e-324] {
+            XCTAssertEqual(Double(ResultEncoding.formatFloat(v)!), v, "round-trips \(v)")
+        }
+    }
+
+    func testStatementShapes() {
+        let s = ResultSeries(name: "cpu", tags: [("host", "a\"b")], columns: ["time", "v"], values: [[.integer(1_500_000_000), .string("x\ny")]])
+        let r = [StatementResult(statementID: 0, series: [s], hasTime: true), StatementResult(statementID: 1, error: "boom")]
+        XCTAssertEqual(ResultEncoding.json(r, time: .rfc3339),
+                       #"{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a\"b"},"columns":["time","v"],"values":[["1970-01-01T00:00:01.5Z","x\ny"]]}]},{"statement_id":1,"error":"boom"}]}"#)
+        XCTAssertEqual(ResultEncoding.json(r, time: .epoch(unit: 1_000_000)).contains("[[1500,"), true)
+        XCTAssertEqual(ResultEncoding.json(r, time: .epoch(unit: 1_000_000_000)).contains("[[1,"), true, "epoch floors")
+        XCTAssertEqual(ResultEncoding.csv(r, time: .rfc3339), "name,tags,time,v\ncpu,\"host=a\"\"b\",1500000000,\"x\ny\"\nerror\nboom\n")
+    }
+
+    func testEpochParameter() {
+        XCTAssertEqual(TimeEncoding(epoch: nil), .rfc3339)
+        XCTAssertEqual(TimeEncoding(epoch: "ms"), .epoch(unit: 1_000_000))
+        XCTAssertEqual(TimeEncoding(epoch: "h"), .epoch(unit: 3_600_000_000_000))
+        XCTAssertNil(TimeEncoding(epoch: "d"))
+    }
+}
