@@ -41,6 +41,8 @@ public enum RFC3339 {
         let days = daysFromCivil(y, mo, d)
         if i == b.count { return multiply(days, 86_400_000_000_000) }
         guard i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
+        // InfluxQL also takes `2006-01-02 15:04:05.999999` (a space, no zone: UTC).
+        let spaceForm = b[i] == UInt8(ascii: " ")
         i += 1
         guard let hh = digits(2), expect(UInt8(ascii: ":")), let mi = digits(2), expect(UInt8(ascii: ":")), let ss = digits(2),
               hh < 24, mi < 60, ss < 61 else { return nil }
@@ -57,8 +59,11 @@ public enum RFC3339 {
             for _ in min(n, 9)..<9 { frac *= 10 }
         }
         var offset: Int64 = 0
-        guard i < b.count else { return nil }
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+        if i == b.count && spaceForm {
+            // UTC
+        } else if i >= b.count {
+            return nil
+        } else if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
             i += 1
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1

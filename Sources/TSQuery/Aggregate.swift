@@ -52,10 +52,13 @@ struct AggState {
     var pick: QValue = .null
     var pickT: Int64 = 0
     var pickD = 0.0
+    /// Index (in the aggregator's input order) of the series the pick came from.
+    var pickSeries = -1
     var lo = Double.infinity, hi = -Double.infinity
     var ilo = Int64.max, ihi = Int64.min
     var values: [Double] = []
     var times: [Int64] = []
+    var series: [Int32] = []
     /// Counter functions: accumulated deltas and whether any delta was seen.
     var inc = 0.0
     var deltas = 0
@@ -68,6 +71,8 @@ struct BucketAggregator {
     var states: [AggState]
     /// The value type of the inputs (integers keep integer sums, minima and maxima).
     var inputType: ValueType?
+    /// Which input series is being fed (selectors remember where their point came from).
+    var currentSeries = 0
 
     init(kind: AggKind, buckets: Buckets) {
         self.kind = kind
@@ -122,19 +127,25 @@ struct BucketAggregator {
             states[b].sum += v
         case .min:
             if states[b].count == 0 || v < states[b].pickD || (v == states[b].pickD && t < states[b].pickT) {
-                states[b].pickD = v; states[b].pickT = t; states[b].pick = q()
+                states[b].pickD = v; states[b].pickT = t; states[b].pick = q(); states[b].pickSeries = currentSeries
             }
             states[b].count += 1
         case .max:
             if states[b].count == 0 || v > states[b].pickD || (v == states[b].pickD && t < states[b].pickT) {
-                states[b].pickD = v; states[b].pickT = t; states[b].pick = q()
+                states[b].pickD = v; states[b].pickT = t; states[b].pick = q(); states[b].pickSeries = currentSeries
             }
             states[b].count += 1
         case .first:
-            if states[b].count == 0 || t < states[b].pickT { states[b].pickT = t; states[b].pick = q() }
+            // Equal times (several series in a group): the series first in key order wins, as
+            // in InfluxDB (series are fed in key order).
+            if states[b].count == 0 || t < states[b].pickT {
+                states[b].pickT = t; states[b].pickD = v; states[b].pick = q(); states[b].pickSeries = currentSeries
+            }
             states[b].count += 1
         case .last:
-            if states[b].count == 0 || t >= states[b].pickT { states[b].pickT = t; states[b].pick = q() }
+            if states[b].count == 0 || t > states[b].pickT {
+                states[b].pickT = t; states[b].pickD = v; states[b].pick = q(); states[b].pickSeries = currentSeries
+            }
             states[b].count += 1
         case .spread:
             states[b].count += 1
@@ -144,6 +155,7 @@ struct BucketAggregator {
             states[b].count += 1
             states[b].values.append(v)
             states[b].times.append(t)
+            states[b].series.append(Int32(currentSeries))
         case .increase, .rate, .delta:
             states[b].count += 1
             if let p = previous {
@@ -176,9 +188,14 @@ struct BucketAggregator {
         let b = buckets.index(t)
         switch kind {
         case .first:
-            if states[b].count == 0 || t < states[b].pickT { states[b].pickT = t; states[b].pick = q }
+            // Booleans at equal times: false wins first(), true wins last() (InfluxDB's reducers).
+            if states[b].count == 0 || t < states[b].pickT || (t == states[b].pickT && q == .boolean(false) && states[b].pick == .boolean(true)) {
+                states[b].pickT = t; states[b].pick = q; states[b].pickSeries = currentSeries
+            }
         case .last:
-            if states[b].count == 0 || t >= states[b].pickT { states[b].pickT = t; states[b].pick = q }
+            if states[b].count == 0 || t > states[b].pickT || (t == states[b].pickT && q == .boolean(true) && states[b].pick == .boolean(false)) {
+                states[b].pickT = t; states[b].pick = q; states[b].pickSeries = currentSeries
+            }
         default: break
         }
         states[b].count += 1
@@ -227,24 +244,40 @@ struct BucketAggregator {
         }
     }
 
-    /// top/bottom: the N chosen points of bucket `b`, in time order.
-    func points(_ b: Int) -> [(Int64, QValue)] {
+    /// The input series the selected point of bucket `b` came from (-1: none).
+    func selectedSeries(_ b: Int) -> Int {
+        let s = states[b]
+        if case .percentile(let p) = kind, !s.values.isEmpty {
+            let order = s.values.indices.sorted { s.values[$0] < s.values[$1] || (s.values[$0] == s.values[$1] && s.times[$0] < s.times[$1]) }
+            let i = Int((Double(order.count) * p / 100 + 0.5).rounded(.down)) - 1
+            return i >= 0 && i < order.count ? Int(s.series[order[i]]) : -1
+        }
+        return s.pickSeries
+    }
+
+    /// top/bottom: the N chosen points of bucket `b` (with their series), in time order. With
+    /// `distinct`, first the best point of each distinct value of it (a tag), then the N best.
+    func points(_ b: Int, distinct: ((Int) -> String)? = nil) -> [(Int64, QValue, Int)] {
         switch kind {
-        case .top(let n): choose(states[b], n, descending: true)
-        case .bottom(let n): choose(states[b], n, descending: false)
+        case .top(let n): choose(states[b], n, descending: true, distinct: distinct)
+        case .bottom(let n): choose(states[b], n, descending: false, distinct: distinct)
         default: []
         }
     }
 
-    private func choose(_ s: AggState, _ n: Int, descending: Bool) -> [(Int64, QValue)] {
+    private func choose(_ s: AggState, _ n: Int, descending: Bool, distinct: ((Int) -> String)?) -> [(Int64, QValue, Int)] {
         let isInt = inputType == .integer
-        let order = s.values.indices.sorted {
+        var order = s.values.indices.sorted {
             let a = s.values[$0], b = s.values[$1]
             if a != b { return descending ? a > b : a < b }
             return s.times[$0] < s.times[$1]
         }
+        if let key = distinct {
+            var seen: Set<String> = []
+            order = order.filter { seen.insert(key(Int(s.series[$0]))).inserted }
+        }
         return order.prefix(n).sorted { s.times[$0] < s.times[$1] }.map {
-            (s.times[$0], isInt ? .integer(Int64(s.values[$0])) : .float(s.values[$0]))
+            (s.times[$0], isInt ? .integer(Int64(s.values[$0])) : .float(s.values[$0]), Int(s.series[$0]))
         }
     }
 }

@@ -8,6 +8,12 @@ struct Columns {
     struct Item {
         var name: String
         var expr: Expr
+
+        /// A bare tag reference (printed from the selected point's series in aggregate mode).
+        func isTag(_ tags: Set<String>, _ fields: [String: ValueType]) -> Bool {
+            guard case .varRef(let n, let hint) = expr else { return false }
+            return hint == .tag || (tags.contains(n) && fields[n] == nil)
+        }
     }
     var items: [Item] = []
 
@@ -34,6 +40,10 @@ struct Columns {
                 for n in matching where Self.accepts(name, types[n]!) {
                     raw.append((f.alias.map { "\($0)_\(n)" } ?? "\(name)_\(n)", .call(name, [.varRef(n, nil)] + args.dropFirst())))
                 }
+            case .call(let name, let args) where (name == "top" || name == "bottom") && args.count == 3:
+                // top(f, tag, N) also prints the tag.
+                raw.append((f.alias ?? name, f.expr))
+                if case .varRef(let tag, _) = args[1] { raw.append((tag, .varRef(tag, .tag))) }
             default:
                 raw.append((f.alias ?? f.expr.columnName, f.expr))
             }
@@ -93,9 +103,18 @@ extension Expr {
         switch self {
         case .call(let n, _): return n
         case .varRef(let n, _): return n
-        case .binary(_, let a, let b):
-            let l = a.columnName
-            return l.isEmpty ? b.columnName : l
+        case .binary:
+            // InfluxDB joins the names of the fields and calls (not their arguments) with '_'.
+            var names: [String] = []
+            func walk(_ e: Expr) {
+                switch e {
+                case .call(let n, _), .varRef(let n, _): names.append(n)
+                case .binary(_, let a, let b): walk(a); walk(b)
+                default: break
+                }
+            }
+            walk(self)
+            return names.joined(separator: "_")
         default: return ""
         }
     }
@@ -127,9 +146,17 @@ extension Expr {
         }
     }
 
+    var containsTransformation: Bool {
+        switch self {
+        case .call(let n, let args): Transform.names.contains(n) || args.contains { $0.containsTransformation }
+        case .binary(_, let a, let b): a.containsTransformation || b.containsTransformation
+        default: false
+        }
+    }
+
     var isSelectorCall: Bool {
         guard case .call(let n, _) = self else { return false }
-        return ["min", "max", "first", "last", "percentile"].contains(n)
+        return ["min", "max", "first", "last", "percentile", "top", "bottom"].contains(n)
     }
 
     /// A short rendering for error messages.

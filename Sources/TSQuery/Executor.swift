@@ -8,11 +8,14 @@ public struct QueryOptions: Sendable {
     public var maxBuckets: Int
     /// Whether CREATE DATABASE, DROP DATABASE, DROP SERIES and DELETE may run.
     public var allowWrites: Bool
+    /// Which storage level answers aggregates (docs/rollups.md).
+    public var level: LevelChoice
 
-    public init(now: Int64, maxBuckets: Int = 1_000_000, allowWrites: Bool = true) {
+    public init(now: Int64, maxBuckets: Int = 1_000_000, allowWrites: Bool = true, level: LevelChoice = .auto) {
         self.now = now
         self.maxBuckets = maxBuckets
         self.allowWrites = allowWrites
+        self.level = level
     }
 }
 
@@ -30,15 +33,21 @@ public struct QueryExecutor: Sendable {
         execute(try InfluxQLParser.parse(query), database: database, options: options)
     }
 
+    /// As in InfluxDB, the statements after a failed one are not executed (their result says so).
     public func execute(_ statements: [Statement], database: String?, options: QueryOptions) -> [StatementResult] {
-        statements.enumerated().map { i, s in
+        var failed = false
+        return statements.enumerated().map { i, s in
+            if failed { return StatementResult(statementID: i, error: "not executed") }
             do {
                 return try run(s, id: i, database: database, options: options)
             } catch let e as QueryError {
+                failed = true
                 return StatementResult(statementID: i, error: e.message)
             } catch EngineError.databaseNotFound(let n) {
+                failed = true
                 return StatementResult(statementID: i, error: "database not found: \(n)")
             } catch {
+                failed = true
                 return StatementResult(statementID: i, error: "\(error)")
             }
         }
@@ -48,8 +57,8 @@ public struct QueryExecutor: Sendable {
         let meta = MetaExecutor(engine: engine, defaultDatabase: database, options: options)
         switch s {
         case .select(let sel):
-            let series = try SelectExecutor(engine: engine, defaultDatabase: database, stmt: sel, options: options).run()
-            return StatementResult(statementID: id, series: series, hasTime: true, level: "raw")
+            let (series, level) = try SelectExecutor(engine: engine, defaultDatabase: database, stmt: sel, options: options).run()
+            return StatementResult(statementID: id, series: series, hasTime: true, level: level)
         default:
             return StatementResult(statementID: id, series: try meta.run(s))
         }

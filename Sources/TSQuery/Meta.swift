@@ -111,6 +111,8 @@ struct MetaExecutor {
 
     private func showMeasurements(_ q: ShowMeasurements) throws -> [ResultSeries] {
         let db = try database(q.database)
+        // InfluxDB answers an empty result, not an error, for a database that does not exist.
+        guard engine.databaseNames().contains(db) else { return [] }
         var names = try measurements(db, [])
         if let mm = q.measurement {
             switch mm {

@@ -16,17 +16,21 @@ struct SelectExecutor {
     let stmt: SelectStatement
     let options: QueryOptions
 
-    func run() throws -> [ResultSeries] {
+    /// The series of the result and the storage level that answered (`raw` or a rollup level).
+    func run() throws -> ([ResultSeries], String) {
         if let tz = stmt.timezone, !["UTC", "Etc/UTC", "Z"].contains(tz) {
             throw QueryError("tz('\(tz)') is not supported: buckets are aligned in UTC")
         }
         var out: [ResultSeries] = []
+        var levels: Set<String> = []
         for (db, m) in try resolveSources() {
-            out += try runMeasurement(db: db, m)
+            let (series, level) = try runMeasurement(db: db, m)
+            out += series
+            if let l = level { levels.insert(l) }
         }
         if let so = stmt.seriesOffset { out = Array(out.dropFirst(so)) }
         if let sl = stmt.seriesLimit, sl > 0 { out = Array(out.prefix(sl)) }
-        return out
+        return (out, levels.isEmpty ? "raw" : levels.sorted().joined(separator: ","))
     }
 
     // MARK: sources
@@ -47,7 +51,7 @@ struct SelectExecutor {
             }
             for n in names where !out.contains(where: { $0 == (db, n) }) { out.append((db, n)) }
         }
-        return out
+        return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
     }
 
     /// One retention policy exists, `autogen` (every level of a database is served through it).
@@ -58,7 +62,7 @@ struct SelectExecutor {
 
     // MARK: one measurement
 
-    private func runMeasurement(db: String, _ m: String) throws -> [ResultSeries] {
+    private func runMeasurement(db: String, _ m: String) throws -> ([ResultSeries], String?) {
         let fieldTypes = Dictionary(try engine.fieldKeys(db, measurement: m), uniquingKeysWith: { a, _ in a })
         let tagKeys = try engine.tagKeys(db, measurement: m)
         let tagSet = Set(tagKeys)
@@ -67,14 +71,20 @@ struct SelectExecutor {
         let columns = try Columns(stmt.fields, fields: fieldTypes, tags: tagKeys.filter { !groupTags.contains($0) })
         let aggregate = columns.items.contains { $0.expr.containsAggregate }
         if aggregate {
-            for c in columns.items { try c.expr.checkAggregateOnly() }
+            // Tags beside a single selector take the selected point's tag values (InfluxDB).
+            let calls = columns.items.filter { !$0.isTag(tagSet, fieldTypes) }
+            let tagCols = columns.items.count - calls.count
+            if tagCols > 0 && !(calls.count == 1 && calls[0].expr.isSelectorCall) {
+                throw QueryError("mixing aggregate and non-aggregate queries is not supported")
+            }
+            for c in calls { try c.expr.checkAggregateOnly() }
         } else if stmt.groupByTime != nil {
             throw QueryError("GROUP BY requires at least one aggregate function")
         }
 
         // Series per referenced field, filtered by the tag predicate.
         let fieldNames = columns.fieldRefs(fieldTypes, tags: tagSet)
-        if fieldNames.isEmpty { return [] }
+        if fieldNames.isEmpty { return ([], nil) }
         var groups: [[String]: [String: [SeriesRef]]] = [:]
         for f in fieldNames {
             let sel = SeriesSelector(measurement: .exact(m), field: f, matchers: cond.tags.requiredMatchers)
@@ -83,7 +93,11 @@ struct SelectExecutor {
                 groups[gk, default: [:]][f, default: []].append(ref)
             }
         }
-        if groups.isEmpty { return [] }
+        if groups.isEmpty { return ([], nil) }
+        // Series in key order: selectors break ties between equal times by it, as InfluxDB does.
+        for (gk, byField) in groups {
+            groups[gk] = byField.mapValues { $0.sorted { tagSetPrecedes($0.key.tags, $1.key.tags) } }
+        }
 
         var range = cond.range
         if let g = stmt.groupByTime {
@@ -92,13 +106,14 @@ struct SelectExecutor {
                 // No lower bound: start at the earliest data of the selected series.
                 let refs = groups.values.flatMap { $0.values.joined() }
                 let first = try engine.snapshot(db, refs, range: range).compactMap(\.minTime).min()
-                guard let first else { return [] }
+                guard let first else { return ([], nil) }
                 range.min = first
             }
             _ = g
         }
-        if range.isEmpty { return [] }
-        if !aggregate, stmt.groupByTime == nil {} // raw
+        if range.isEmpty { return ([], nil) }
+        let plan = aggregate ? try RollupPlan.choose(engine, db: db, measurement: m, stmt: stmt, columns: columns, fieldTypes: fieldTypes,
+                                                     range: range, choice: options.level, now: options.now) : nil
 
         let sortedTags = groupTags.enumerated().sorted { $0.element < $1.element }
         var out: [ResultSeries] = []
@@ -106,7 +121,7 @@ struct SelectExecutor {
             let bySeries = groups[gk]!
             var rows: [[QValue]]
             if aggregate {
-                guard let r = try aggregateRows(db: db, columns, bySeries, range: range) else { continue }
+                guard let r = try aggregateRows(db: db, columns, bySeries, range: range, plan: plan, tags: tagSet, fields: fieldTypes) else { continue }
                 rows = r
             } else {
                 rows = try rawRows(db: db, columns, bySeries, range: range, tagSet: tagSet)
@@ -119,24 +134,62 @@ struct SelectExecutor {
             let tags = sortedTags.map { (key: $0.element, value: gk[$0.offset]) }
             out.append(ResultSeries(name: m, tags: tags, columns: ["time"] + columns.items.map(\.name), values: rows))
         }
-        return out
+        return (out, plan?.level.name)
     }
 
     // MARK: aggregate mode
 
     /// Rows of one group, or nil when the group has no point in range.
-    private func aggregateRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange) throws -> [[QValue]]? {
-        let buckets = try Buckets(range: range, interval: stmt.groupByTime?.interval, offset: stmt.groupByTime?.offset ?? 0,
-                                  maxBuckets: options.maxBuckets)
-        var ctx = AggContext(exec: self, db: db, bySeries: bySeries, buckets: buckets, range: range)
-        // A single selector without GROUP BY time reports the selected point's time.
-        let selectorTime = stmt.groupByTime == nil && columns.items.count == 1 && columns.items[0].expr.isSelectorCall
-        var cols: [[(Int64, QValue)]] = []
-        for c in columns.items {
-            cols.append(try ctx.evaluate(c.expr, selectorTime: selectorTime))
+    private func aggregateRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange,
+                               plan: RollupPlan?, tags: Set<String>, fields: [String: ValueType]) throws -> [[QValue]]? {
+        // As InfluxDB does, a transformation over GROUP BY time buckets also sees the bucket
+        // just before the range (after it, descending), so the first row has a value too.
+        var evalRange = range
+        let transforms = stmt.groupByTime != nil && columns.items.contains { $0.expr.containsTransformation }
+        if let g = stmt.groupByTime, transforms {
+            if stmt.descending {
+                evalRange.max = range.max > Int64.max - g.interval ? .max : range.max + g.interval
+            } else {
+                evalRange.min = range.min < Int64.min + g.interval ? .min : range.min - g.interval
+            }
         }
-        guard ctx.points > 0 else { return nil }
-        return join(cols)
+        let buckets = try Buckets(range: evalRange, interval: stmt.groupByTime?.interval, offset: stmt.groupByTime?.offset ?? 0,
+                                  maxBuckets: options.maxBuckets)
+        var ctx = AggContext(exec: self, db: db, bySeries: bySeries, buckets: buckets, range: evalRange, plan: plan)
+        // A single selector without GROUP BY time reports the selected point's time.
+        let calls = columns.items.enumerated().filter { !$0.element.isTag(tags, fields) }
+        let selectorTime = stmt.groupByTime == nil && calls.count == 1 && calls[0].element.expr.isSelectorCall
+        var rows: [[QValue]]
+        if calls.count < columns.items.count {
+            // One selector plus tags: each row carries the tags of the series its point came from.
+            let values = try ctx.evaluate(calls[0].element.expr, selectorTime: selectorTime)
+            guard ctx.points > 0 else { return nil }
+            rows = values.enumerated().map { i, p in
+                var row: [QValue] = [.integer(p.0)]
+                let ref = i < ctx.rowSeries.count ? ctx.rowSeries[i] : nil
+                for (k, c) in columns.items.enumerated() {
+                    if k == calls[0].offset { row.append(p.1); continue }
+                    guard case .varRef(let tag, _) = c.expr, let v = ref?.key.tagValue(tag) else { row.append(.null); continue }
+                    row.append(.string(v))
+                }
+                return row
+            }
+        } else {
+            var cols: [[(Int64, QValue)]] = []
+            for c in columns.items {
+                cols.append(try ctx.evaluate(c.expr, selectorTime: selectorTime))
+            }
+            guard ctx.points > 0 else { return nil }
+            rows = join(cols)
+        }
+        if transforms, let g = stmt.groupByTime {
+            let first = Buckets.floor(range.min, g.interval, g.offset), last = Buckets.floor(range.max, g.interval, g.offset)
+            rows.removeAll { $0[0].timeValue < first || $0[0].timeValue > last }
+        }
+        // percentile() that selects no point emits nothing (InfluxDB): such a group has no series.
+        let onlyPercentiles = columns.items.allSatisfy { if case .call("percentile", _) = $0.expr { true } else { false } }
+        if onlyPercentiles && rows.allSatisfy({ $0.dropFirst().allSatisfy(\.isNull) }) { return nil }
+        return rows
     }
 
     /// Evaluation state of one group in aggregate mode.
@@ -146,7 +199,10 @@ struct SelectExecutor {
         let bySeries: [String: [SeriesRef]]
         let buckets: Buckets
         let range: TimeRange
+        let plan: RollupPlan?
         var points = 0
+        /// For the last selector evaluated: the series each output row's point came from.
+        var rowSeries: [SeriesRef?] = []
 
         mutating func evaluate(_ e: Expr, selectorTime: Bool = false) throws -> [(Int64, QValue)] {
             switch e {
@@ -154,7 +210,7 @@ struct SelectExecutor {
                 guard let inner = args.first else { throw QueryError("invalid number of arguments for \(name)") }
                 let unit = try Transform.unit(name, args, groupBy: exec.stmt.groupByTime?.interval)
                 let values = try evaluate(inner)
-                return Transform.apply(name, values, unit: unit)
+                return Transform.apply(name, values, unit: unit, descending: exec.stmt.descending)
             case .call(let name, let args):
                 return try aggregate(name, args, selectorTime: selectorTime)
             case .binary(let op, let a, let b):
@@ -182,27 +238,105 @@ struct SelectExecutor {
             }
             var agg = BucketAggregator(kind: kind, buckets: buckets)
             let refs = bySeries[field] ?? []
-            let snaps = try exec.engine.snapshot(db, refs, range: range)
-            for snap in snaps {
-                var previous: Double? = nil
-                if kind.needsPrevious && range.min > .min {
-                    previous = try exec.engine.lastSample(db, snap.ref, before: range.min)?.value.doubleValue
+            // With a rollup plan: raw edges around a rollup interior.
+            var parts: [(TimeRange, RollupLevel?)] = [(range, nil)]
+            if let p = plan, RollupPlan.answerable(kind) {
+                parts = []
+                if range.min < p.interior.min { parts.append((TimeRange(min: range.min, max: p.interior.min - 1), nil)) }
+                parts.append((p.interior, p.level))
+                if p.interior.max < range.max { parts.append((TimeRange(min: p.interior.max + 1, max: range.max), nil)) }
+            }
+            for (part, level) in parts {
+                if let level {
+                    try feedRollup(&agg, refs, level: level, range: part)
+                    continue
                 }
-                try exec.engine.scan(snap, range: range) { cols in
-                    points += cols.count
-                    try agg.add(cols, previous: &previous)
-                    return true
+                let snaps = try exec.engine.snapshot(db, refs, range: part)
+                for (k, snap) in snaps.enumerated() {
+                    agg.currentSeries = k
+                    var previous: Double? = nil
+                    if kind.needsPrevious && part.min > .min {
+                        previous = try exec.engine.lastSample(db, snap.ref, before: part.min)?.value.doubleValue
+                    }
+                    try exec.engine.scan(snap, range: part) { cols in
+                        points += cols.count
+                        try agg.add(cols, previous: &previous)
+                        return true
+                    }
                 }
             }
-            if case .top = kind { return (0..<buckets.count).flatMap { agg.points($0) } }
-            if case .bottom = kind { return (0..<buckets.count).flatMap { agg.points($0) } }
+            switch kind {
+            case .top, .bottom:
+                // top(f, tag, N): the best point of each tag value first.
+                var distinct: ((Int) -> String)? = nil
+                if args.count == 3, case .varRef(let tag, _) = args[1] { distinct = { refs[$0].key.tagValue(tag) ?? "" } }
+                let pts = (0..<buckets.count).flatMap { agg.points($0, distinct: distinct) }
+                rowSeries = pts.map { refs[$0.2] }
+                return pts.map { ($0.0, $0.1) }
+            default:
+                break
+            }
             var out: [(Int64, QValue)] = []
+            var series: [SeriesRef?] = []
             out.reserveCapacity(buckets.count)
             for b in 0..<buckets.count {
                 let (v, t) = agg.result(b)
                 out.append((selectorTime ? (t ?? buckets.time(b)) : buckets.time(b), v))
+                if kind.isSelector { let k = agg.selectedSeries(b); series.append(k >= 0 && k < refs.count ? refs[k] : nil) }
             }
-            return Fill.apply(exec.stmt.fill, out, isCount: kind == .count)
+            let filled = Fill.apply(exec.stmt.fill, out, isCount: kind == .count)
+            if kind.isSelector { rowSeries = filled.count == out.count ? series : zip(out, series).filter { !$0.0.1.isNull }.map(\.1) }
+            return filled
+        }
+
+        /// Feeds whole rollup buckets of `refs` in `range` (level-aligned) into `agg`.
+        private mutating func feedRollup(_ agg: inout BucketAggregator, _ refs: [SeriesRef], level: RollupLevel, range: TimeRange) throws {
+            let stats = agg.kind.rollupStats
+            for (k, ref) in refs.enumerated() {
+                agg.currentSeries = k
+                var prefs: [(RollupStat, SeriesRef)] = []
+                for stat in stats {
+                    if let p = try exec.engine.rollupSeries(db, level: level, ref, stat) { prefs.append((stat, p)) }
+                }
+                guard prefs.first?.0 == .count else { continue }  // never rolled up: no data in the interior
+                let snaps = try exec.engine.rollupSnapshot(db, level: level, prefs.map(\.1), range: range)
+                var columns: [RollupStat: SampleColumns] = [:]
+                for (k, snap) in snaps.enumerated() {
+                    var c = SampleColumns(type: snap.ref.type)
+                    try exec.engine.scan(snap, range: range) { piece in
+                        c.timestamps.append(contentsOf: piece.timestamps)
+                        c.values.append(from: piece.values, range: 0..<piece.count)
+                        return true
+                    }
+                    columns[prefs[k].0] = c
+                }
+                guard let counts = columns[.count], case .integer(let cv) = counts.values else { continue }
+                var cursors: [RollupStat: Int] = [:]
+                for (i, t) in counts.timestamps.enumerated() {
+                    var row = RollupRow(count: cv[i])
+                    for stat in stats where stat != .count {
+                        guard let c = columns[stat] else { continue }
+                        var j = cursors[stat] ?? 0
+                        while j < c.count && c.timestamps[j] < t { j += 1 }
+                        cursors[stat] = j
+                        guard j < c.count, c.timestamps[j] == t else { continue }
+                        let v = QValue(c.values[j])
+                        switch stat {
+                        case .sum: row.sum = v
+                        case .min: row.min = v
+                        case .max: row.max = v
+                        case .first: row.first = v
+                        case .last: row.last = v
+                        case .firstTime: row.firstTime = v.timeValue
+                        case .lastTime: row.lastTime = v.timeValue
+                        case .increase: row.increase = v.double ?? 0
+                        case .count: break
+                        }
+                    }
+                    points += Int(row.count)
+                    agg.addRollup(t, row, type: ref.type)
+                }
+            }
         }
     }
 
@@ -263,7 +397,7 @@ struct SelectExecutor {
         case .call(let name, let args) where Transform.names.contains(name):
             guard let inner = args.first else { throw QueryError("invalid number of arguments for \(name)") }
             let unit = try Transform.unit(name, args, groupBy: nil)
-            return Transform.apply(name, try rawEvaluate(inner, data), unit: unit)
+            return Transform.apply(name, try rawEvaluate(inner, data), unit: unit, descending: stmt.descending)
         case .binary(let op, let a, let b):
             func operand(_ x: Expr) throws -> Arithmetic.Operand {
                 switch x {
@@ -360,8 +494,8 @@ extension AggKind {
             default: throw QueryError("percentile: the second argument must be a number between 0 and 100")
             }
         case "top", "bottom":
-            guard args.count == 2, case .integer(let n) = args[1], n > 0 else {
-                throw QueryError("\(name): expected \(name)(field, N) with N > 0")
+            guard args.count == 2 || args.count == 3, case .integer(let n) = args[args.count - 1], n > 0 else {
+                throw QueryError("\(name): expected \(name)(field[, tag], N) with N > 0")
             }
             return name == "top" ? .top(Int(n)) : .bottom(Int(n))
         case "rate":

@@ -22,18 +22,25 @@ enum Transform {
         }
     }
 
-    static func apply(_ name: String, _ points: [(Int64, QValue)], unit: Int64) -> [(Int64, QValue)] {
+    /// Applies a transformation to a time-ordered stream. Null points are skipped (the next
+    /// point pairs with the last non-null one); of several points at one time only the first
+    /// counts. With `descending` the stream is walked newest first, as InfluxDB does under
+    /// `ORDER BY time DESC`: each result pairs a point with the later one and carries the
+    /// earlier point's time. The result is in ascending time either way.
+    static func apply(_ name: String, _ points: [(Int64, QValue)], unit: Int64, descending: Bool = false) -> [(Int64, QValue)] {
         let derivative = name.hasSuffix("derivative")
         let nonNegative = name.hasPrefix("non_negative")
         var out: [(Int64, QValue)] = []
         var prev: (Int64, QValue)? = nil
-        for p in points {
-            defer { if prev == nil || prev!.0 != p.0 || p.1.isNull { prev = p } }
-            guard let q = prev, !q.1.isNull, !p.1.isNull, q.0 != p.0 else { continue }
+        let stream: [(Int64, QValue)] = descending ? points.reversed() : points
+        for p in stream where !p.1.isNull {
+            guard let q = prev else { prev = p; continue }
+            if q.0 == p.0 { continue }
+            prev = p
             let v: QValue
             if derivative {
                 guard let a = q.1.double, let b = p.1.double else { continue }
-                v = .float((b - a) / (Double(p.0 - q.0) / Double(unit)))
+                v = .float((b - a) / (Double(abs(p.0 - q.0)) / Double(unit)))
             } else if case .integer(let a) = q.1, case .integer(let b) = p.1 {
                 v = .integer(b &- a)
             } else {
@@ -43,7 +50,7 @@ enum Transform {
             if nonNegative, let d = v.double, d < 0 { continue }
             out.append((p.0, v))
         }
-        return out
+        return descending ? out.reversed() : out
     }
 }
 

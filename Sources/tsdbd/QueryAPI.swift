@@ -63,12 +63,12 @@ struct QueryAPI: Sendable {
     func nativeQuery(_ req: Request, _ ctx: TSContext) async throws -> Response {
         let p = try await parameters(req)
         guard let q = p["q"] ?? p["query"], !q.isEmpty else { return error(.badRequest, #"missing required parameter "q""#) }
-        let level = p["level"] ?? "auto"
-        guard level == "auto" || level == "raw" else {
-            return error(.badRequest, "unknown level \"\(level)\": this server stores raw data only (levels: auto, raw)")
+        guard let level = LevelChoice(p["level"]) else { return error(.badRequest, "invalid level") }
+        if case .named(let n) = level, parseDuration(n) == nil {
+            return error(.badRequest, "unknown level \"\(n)\": expected auto, raw or a rollup level such as 5m or 1h")
         }
         do {
-            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"])
+            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level)
             return json(.ok, ResultEncoding.json(results, time: .epoch(unit: 1), includeLevel: true))
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
@@ -77,7 +77,7 @@ struct QueryAPI: Sendable {
 
     /// Runs the statements off the event loop. As in InfluxDB, statements that change data
     /// (CREATE, DROP, DELETE) need POST; over GET they fail with a statement error.
-    func run(_ q: String, database: String?, writable: Bool, params: String? = nil) async throws -> [StatementResult] {
+    func run(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto) async throws -> [StatementResult] {
         var text = q
         if let p = params, !p.isEmpty {
             guard let values = try? JSONDecoder().decode([String: BoundValue].self, from: Data(p.utf8)) else {
@@ -86,7 +86,7 @@ struct QueryAPI: Sendable {
             text = try BoundParameters.substitute(q, values.mapValues(\.value))
         }
         let statements = try InfluxQLParser.parse(text)
-        let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable)
+        let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable, level: level)
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
         return try await api.onPool { exec.execute(statements, database: db, options: options) }
@@ -101,6 +101,17 @@ struct QueryAPI: Sendable {
                 var o = "{\"results\":["
                 ResultEncoding.statement(r, time: time, into: &o)
                 out += o + "]}\n"
+                continue
+            }
+            if !r.hasTime {
+                // Metadata results: one line per series, never split, no partial flags (InfluxDB).
+                for s in r.series {
+                    var one = r
+                    one.series = [s]
+                    var o = "{\"results\":["
+                    ResultEncoding.statement(one, time: time, into: &o)
+                    out += o + "]}\n"
+                }
                 continue
             }
             var pieces: [(ResultSeries, Bool)] = []

@@ -26,6 +26,7 @@ final class RFC3339Tests: XCTestCase {
         XCTAssertEqual(RFC3339.parse("2026-01-01T00:00:00.000000001Z"), t0 + 1)
         XCTAssertEqual(RFC3339.parse("1969-12-31T23:59:59.999999999Z"), -1)
         XCTAssertEqual(RFC3339.parse("2024-02-29T23:59:59Z"), 1_709_251_199_000_000_000)
+        XCTAssertEqual(RFC3339.parse("2026-01-01 00:00:00.5"), t0 + 500_000_000, "InfluxQL's DateTimeFormat, UTC")
         for bad in ["", "2026-13-01T00:00:00Z", "2025-02-29", "2026-01-01T00:00:00", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00.Z", "x2026-01-01", "2026-01-01T00:00:00Zjunk"] {
             XCTAssertNil(RFC3339.parse(bad), bad)
         }

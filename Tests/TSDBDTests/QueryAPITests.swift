@@ -46,7 +46,9 @@ import TSEngine
         defer { d.stop(); d.removeData() }
         let two = try Self.get(d, "SELECT nope(value) FROM cpu; SHOW MEASUREMENTS")
         #expect(two.status == 200)
-        #expect(two.body == #"{"results":[{"statement_id":0,"error":"undefined function nope()"},{"statement_id":1,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"],["ctr"]]}]}]}"#)
+        #expect(two.body == #"{"results":[{"statement_id":0,"error":"undefined function nope()"},{"statement_id":1,"error":"not executed"}]}"#)
+        let both = try Self.get(d, "SHOW MEASUREMENTS; SELECT count(value) FROM cpu")
+        #expect(both.body == #"{"results":[{"statement_id":0,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"],["ctr"]]}]},{"statement_id":1,"series":[{"name":"cpu","columns":["time","count"],"values":[[0,3]]}]}]}"#)
         let parse = try Self.get(d, "SELEC value FROM cpu")
         #expect(parse.status == 400)
         #expect(parse.body.hasPrefix(#"{"error":"error parsing query: found SELEC"#))
@@ -86,8 +88,10 @@ import TSEngine
         defer { d.stop(); d.removeData() }
         let r = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=q&level=raw&q=" + urlEncode("SELECT last(value) FROM ctr"))
         #expect(r.body == #"{"results":[{"statement_id":0,"level":"raw","series":[{"name":"ctr","columns":["time","last"],"values":[[1767225630000000000,80]]}]}]}"#)
-        let bad = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=q&level=5m&q=" + urlEncode("SELECT last(value) FROM ctr"))
+        let bad = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=q&level=fine&q=" + urlEncode("SELECT last(value) FROM ctr"))
         #expect(bad.status == 400 && bad.body.contains("unknown level"))
+        let noGroup = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=q&level=5m&q=" + urlEncode("SELECT last(value) FROM ctr"))
+        #expect(noGroup.status == 200 && noGroup.body.contains("level 5m cannot answer"), "\(noGroup.body)")
     }
 
     @Test func tsctlAgainstTheDaemon() throws {

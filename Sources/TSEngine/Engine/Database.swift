@@ -11,10 +11,36 @@ final class Database {
     var segments: [Segment] = []
     /// Deletions not yet applied by compaction (docs/format/tombstones.md).
     var tombstones = Tombstones()
+    /// Segment window: the engine's blockRange for user databases, the level's window for levels.
+    let blockRange: Int64
+    /// Set for a rollup level database (no head, no WAL: written by seals as whole segments).
+    let level: RollupLevel?
+    /// A user database's level databases, by level name.
+    var levels: [String: Database] = [:]
+    /// While a seal has written raw segments but not yet their rollups: the earliest time they hold.
+    var rollupPendingMinT: Int64?
+    /// Buckets whose rollup failed in the last seal; the next seal retries them.
+    var rollupRetry: [UInt32: [Int64]] = [:]
 
-    init(name: String, dir: String) {
+    init(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil) {
         self.name = name
         self.dir = dir
+        self.blockRange = blockRange
+        self.level = level
+    }
+
+    /// The internal name of a level database: the user database's name, NUL, the level's name
+    /// (NUL cannot appear in user names, so the namespaces never meet).
+    static func levelName(_ user: String, _ level: String) -> String { user + "\u{0}" + level }
+
+    var levelsDir: String { dir + "/levels" }
+
+    /// This database and its level databases.
+    var withLevels: [Database] { [self] + levels.values.sorted { $0.name < $1.name } }
+
+    /// The earliest time whose raw data may not be rolled up yet (unsealed or being rolled up).
+    var rollupCompleteBefore: Int64 {
+        Swift.min(head.isEmpty ? .max : head.minT, frozen.map { $0.isEmpty ? .max : $0.minT } ?? .max, rollupPendingMinT ?? .max)
     }
 
     var segmentsDir: String { dir + "/segments" }
@@ -37,6 +63,22 @@ public struct DatabaseStats: Sendable {
     public var segments: Int
     public var segmentBytes: Int
     public var segmentSamples: Int
+    /// Rollup levels: pseudo-series, segments, bytes, covered range.
+    public var levels: [LevelStats]
+    /// Time range of the raw segments (nil when none).
+    public var rawMinTime: Int64?
+    public var rawMaxTime: Int64?
+    /// Rollups are complete for buckets that end before this time (Int64.max: everything sealed).
+    public var rollupCompleteBefore: Int64
+}
+
+public struct LevelStats: Sendable {
+    public var name: String
+    public var series: Int
+    public var segments: Int
+    public var segmentBytes: Int
+    public var minTime: Int64?
+    public var maxTime: Int64?
 }
 
 public struct EngineStats: Sendable {

@@ -10,9 +10,58 @@ extension Engine {
         let db = try lock.withLock { try databaseLocked(database, create: false) }
         var next = lock.withLock { db.tombstones }
         let maxSeq = lock.withLock { nextSeq - 1 }
-        for id in ids { next.add(Tombstone(id: id, range: range, maxSeq: maxSeq, drop: dropSeries)) }
+        let rollups = !options.rollupPolicy(for: database).levels.isEmpty
+        for id in ids { next.add(Tombstone(id: id, range: range, maxSeq: maxSeq, drop: dropSeries, rollupsPending: rollups)) }
         try Platform.writeFileDurably(db.tombstonesPath, next.encode())
         lock.withLock { db.tombstones = next }
+        if rollups { try fixRollupsAfterDelete(db) }
+    }
+
+    /// Applies pending deletions to the level databases: their buckets over the deleted ranges
+    /// are tombstoned and recomputed from what raw data remains; then the raw tombstones are
+    /// marked done. Idempotent, so startup redoes it after a crash. Holds the maintenance lock.
+    func fixRollupsAfterDelete(_ db: Database) throws {
+        let pending = lock.withLock { db.tombstones.all.filter(\.rollupsPending) }
+        if pending.isEmpty { return }
+        let policy = options.rollupPolicy(for: db.name)
+        var dirty: [UInt32: Set<Int64>] = [:]
+        var levelTombs: [String: [Tombstone]] = [:]
+        let maxSeq = lock.withLock { nextSeq - 1 }
+        for t in pending {
+            guard let info = lock.withLock({ db.catalog.info(t.id) }) else { continue }
+            let levels = policy.levels(for: info.key.measurement)
+            guard let coarse = levels.last?.width else { continue }
+            let ref = SeriesRef(id: t.id, key: info.key, type: info.type)
+            let a = t.range.min == .min ? Int64.min : RollupBuilder.bucket(t.range.min, coarse)
+            let bEnd = t.range.max == .max ? Int64.max : RollupBuilder.bucket(t.range.max, coarse) &+ coarse &- 1
+            let expanded = TimeRange(min: a, max: bEnd)
+            for level in levels {
+                for stat in RollupStat.allCases {
+                    if let p = try rollupSeries(db.name, level: level, ref, stat) {
+                        levelTombs[level.name, default: []].append(Tombstone(id: p.id, range: expanded, maxSeq: maxSeq, drop: false))
+                    }
+                }
+            }
+            // Recompute every coarse bucket that still has raw data, and the one of the next sample.
+            var buckets = Set<Int64>()
+            try scan(try snapshot(db.name, [ref], range: expanded)[0], range: expanded) { cols in
+                for ts in cols.timestamps { buckets.insert(RollupBuilder.bucket(ts, coarse)) }
+                return true
+            }
+            if bEnd < .max, let next = try firstSample(db.name, ref, atOrAfter: bEnd + 1) { buckets.insert(RollupBuilder.bucket(next, coarse)) }
+            dirty[t.id, default: []].formUnion(buckets)
+        }
+        for (name, tombs) in levelTombs {
+            guard let ldb = lock.withLock({ db.levels[name] }) else { continue }
+            var next = lock.withLock { ldb.tombstones }
+            for t in tombs where !next.all.contains(t) { next.add(t) }
+            try Platform.writeFileDurably(ldb.tombstonesPath, next.encode())
+            lock.withLock { ldb.tombstones = next }
+        }
+        try computeRollups(db, dirty.mapValues { $0.sorted() })
+        let done = lock.withLock { db.tombstones.rollupsDone() }
+        try Platform.writeFileDurably(db.tombstonesPath, done.encode())
+        lock.withLock { db.tombstones = done }
     }
 
     /// Removes a database and all its data. Writes racing with the drop may recreate it.

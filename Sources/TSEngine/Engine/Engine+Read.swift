@@ -69,28 +69,31 @@ extension Engine {
     public func snapshot(_ database: String, _ refs: [SeriesRef], range: TimeRange) throws -> [SeriesSnapshot] {
         try lock.withLock {
             let db = try databaseLocked(database, create: false)
-            return refs.map { ref in
-                var chunks: [Chunk] = []
-                for seg in db.segments where seg.maxT >= range.min && seg.minT <= range.max {
-                    guard let e = seg.entry(ref.id) else { continue }
-                    for b in e.blocks where range.overlaps(min: b.minT, max: b.maxT) {
-                        let del = db.tombstones.isEmpty ? [] : db.tombstones.ranges(ref.id, seq: seg.seq, overlapping: b.minT, b.maxT)
-                        chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b), deleted: del))
-                    }
-                }
-                for prec in [UInt64.max - 1, UInt64.max] {
-                    let s: HeadSeries?
-                    if prec == UInt64.max { s = db.head.normalized(ref.id) } else { s = db.frozen?.normalized(ref.id) }
-                    guard let s, range.overlaps(min: s.minT, max: s.maxT) else { continue }
-                    let lo = s.lowerBound(range.min)
-                    let hi = s.upperBound(range.max)
-                    guard lo < hi else { continue }
-                    let cols = s.columns(type: ref.type, lo..<hi)
-                    chunks.append(Chunk(minT: cols.timestamps[0], maxT: cols.timestamps[cols.count - 1], precedence: prec, source: .memory(cols)))
-                }
-                return SeriesSnapshot(ref: ref, chunks: chunks)
+            return refs.map { snapshotLocked(db, $0, range: range) }
+        }
+    }
+
+    /// One series' snapshot; the caller holds the engine lock.
+    func snapshotLocked(_ db: Database, _ ref: SeriesRef, range: TimeRange) -> SeriesSnapshot {
+        var chunks: [Chunk] = []
+        for seg in db.segments where seg.maxT >= range.min && seg.minT <= range.max {
+            guard let e = seg.entry(ref.id) else { continue }
+            for b in e.blocks where range.overlaps(min: b.minT, max: b.maxT) {
+                let del = db.tombstones.isEmpty ? [] : db.tombstones.ranges(ref.id, seq: seg.seq, overlapping: b.minT, b.maxT)
+                chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b), deleted: del))
             }
         }
+        for prec in [UInt64.max - 1, UInt64.max] {
+            let s: HeadSeries?
+            if prec == UInt64.max { s = db.head.normalized(ref.id) } else { s = db.frozen?.normalized(ref.id) }
+            guard let s, range.overlaps(min: s.minT, max: s.maxT) else { continue }
+            let lo = s.lowerBound(range.min)
+            let hi = s.upperBound(range.max)
+            guard lo < hi else { continue }
+            let cols = s.columns(type: ref.type, lo..<hi)
+            chunks.append(Chunk(minT: cols.timestamps[0], maxT: cols.timestamps[cols.count - 1], precedence: prec, source: .memory(cols)))
+        }
+        return SeriesSnapshot(ref: ref, chunks: chunks)
     }
 
     /// A snapshot of one series over the given segments only (compaction input).

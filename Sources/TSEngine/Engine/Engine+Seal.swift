@@ -39,15 +39,27 @@ extension Engine {
         }
         if work.isEmpty { return }
         for db in work {
-            try writeFrozen(db)
+            var dirty = try writeFrozen(db)
+            // Rollups of the sealed data, before the WAL that holds it goes: a crash in between
+            // replays the WAL and the next seal recomputes them.
+            let retry = lock.withLock { () -> [UInt32: [Int64]] in defer { db.rollupRetry = [:] }; return db.rollupRetry }
+            for (id, bs) in retry { dirty[id, default: []] += bs }
+            do {
+                try computeRollups(db, dirty)
+            } catch {
+                lock.withLock { db.rollupRetry = dirty }
+                throw error
+            }
+            lock.withLock { db.rollupPendingMinT = nil }
         }
         try wal.removeFiles(below: walIndex)
         lock.withLock { seals += 1 }
     }
 
     /// Writes a database's frozen head as one segment per time window, then swaps it for them.
-    private func writeFrozen(_ db: Database) throws {
-        guard var frozen = lock.withLock({ db.frozen }) else { return }
+    /// Returns the rollup buckets the frozen data touches.
+    private func writeFrozen(_ db: Database) throws -> [UInt32: [Int64]] {
+        guard var frozen = lock.withLock({ db.frozen }) else { return [:] }
         let infos: [SeriesInfo?] = lock.withLock { db.catalog.infos }
         // Split every series into windows: window start → [(id, lo..<hi)].
         var windows: [Int64: [(UInt32, Range<Int>)]] = [:]
@@ -56,8 +68,8 @@ extension Engine {
             let s = frozen.series[i]
             var lo = 0
             while lo < s.count {
-                let w = windowStart(s.timestamp(lo))
-                let end = w > Int64.max - options.blockRange ? Int64.max : w + options.blockRange
+                let w = windowStart(s.timestamp(lo), db.blockRange)
+                let end = w > Int64.max - db.blockRange ? Int64.max : w + db.blockRange
                 var hi = s.lowerBound(end)
                 if hi <= lo { hi = s.count }
                 windows[w, default: []].append((UInt32(i), lo..<hi))
@@ -93,15 +105,17 @@ extension Engine {
             }
             throw error
         }
+        let dirty = dirtyBuckets(db, frozen, infos)
         lock.withLock {
             db.segments.append(contentsOf: written)
             db.segments.sort { $0.seq < $1.seq }
+            if !dirty.isEmpty { db.rollupPendingMinT = Swift.min(db.rollupPendingMinT ?? .max, frozen.minT) }
             db.frozen = nil
         }
+        return dirty
     }
 
-    func windowStart(_ t: Int64) -> Int64 {
-        let r = options.blockRange
+    func windowStart(_ t: Int64, _ r: Int64) -> Int64 {
         let q = t / r
         return (t % r < 0 ? q - 1 : q) * r
     }
@@ -113,9 +127,9 @@ extension Engine {
             maintenance.lock()
             defer { maintenance.unlock() }
             let candidate: (Database, [Segment])? = lock.withLock {
-                for db in databases.values.sorted(by: { $0.name < $1.name }) {
+                for db in databases.values.sorted(by: { $0.name < $1.name }).flatMap(\.withLevels) {
                     var byWindow: [Int64: [Segment]] = [:]
-                    for s in db.segments { byWindow[windowStart(s.minT), default: []].append(s) }
+                    for s in db.segments { byWindow[windowStart(s.minT, db.blockRange), default: []].append(s) }
                     if let (_, segs) = byWindow.filter({ $0.value.count >= max(2, options.compactionThreshold) }).min(by: { $0.key < $1.key }) {
                         return (db, segs)
                     }

@@ -61,9 +61,18 @@ public final class Engine: @unchecked Sendable {
                 try Platform.removeTree(path + "/db/" + name)
                 continue
             }
-            let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, options: options, quarantined: &quarantined)
+            let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, blockRange: options.blockRange,
+                                             options: options, quarantined: &quarantined)
+            if Platform.isDirectory(db.levelsDir) {
+                for ln in try Platform.listDirectory(db.levelsDir) where Platform.isDirectory(db.levelsDir + "/" + ln) {
+                    guard let width = parseDuration(ln), width > 0 else { continue }
+                    let level = RollupLevel(name: ln, width: width)
+                    db.levels[ln] = try Engine.loadDatabase(name: Database.levelName(name, ln), dir: db.levelsDir + "/" + ln,
+                                                            blockRange: level.window, level: level, options: options, quarantined: &quarantined)
+                }
+            }
             databases[name] = db
-            maxSeq = max(maxSeq, db.segments.last?.seq ?? 0)
+            for d in db.withLevels { maxSeq = max(maxSeq, d.segments.last?.seq ?? 0) }
         }
         nextSeq = maxSeq + 1
 
@@ -79,7 +88,7 @@ public final class Engine: @unchecked Sendable {
                 db = d
             } else {
                 try Database.validate(decoded.database)
-                db = Database(name: decoded.database, dir: root + "/" + decoded.database)
+                db = Database(name: decoded.database, dir: root + "/" + decoded.database, blockRange: options.blockRange)
                 try Platform.makeDirectories(db.segmentsDir)
                 dbs[decoded.database] = db
             }
@@ -87,7 +96,7 @@ public final class Engine: @unchecked Sendable {
         }
         databases = dbs
         for d in databases.values {
-            d.catalog.finishLoading()
+            for x in d.withLevels { x.catalog.finishLoading() }
             Engine.readmitAfterReplay(d)
         }
         let replayNanos = Platform.monotonicNanos() - t0
@@ -100,6 +109,12 @@ public final class Engine: @unchecked Sendable {
         wal.noteReplay(records: report.records, bytes: report.bytes, nanos: replayNanos, truncated: report.truncatedAt != nil)
         if report.records > 0 {
             options.log(.info, "replayed \(report.records) WAL records (\(report.bytes) bytes) in \(replayNanos / 1_000_000) ms")
+        }
+        // A DELETE interrupted before its rollups were fixed: finish it now.
+        for db in databases.values where db.tombstones.hasPendingRollups {
+            maintenance.lock()
+            defer { maintenance.unlock() }
+            try fixRollupsAfterDelete(db)
         }
         if options.backgroundMaintenance { startMaintenance() }
     }
@@ -123,8 +138,9 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    static func loadDatabase(name: String, dir: String, options: EngineOptions, quarantined: inout UInt64) throws -> Database {
-        let db = Database(name: name, dir: dir)
+    static func loadDatabase(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil, options: EngineOptions,
+                             quarantined: inout UInt64) throws -> Database {
+        let db = Database(name: name, dir: dir, blockRange: blockRange, level: level)
         try Platform.makeDirectories(db.segmentsDir)
         var segs: [Segment] = []
         for f in try Platform.listDirectory(db.segmentsDir) {
@@ -193,7 +209,7 @@ public final class Engine: @unchecked Sendable {
         if let d = databases[name] { return d }
         guard create else { throw EngineError.databaseNotFound(name) }
         try Database.validate(name)
-        let d = Database(name: name, dir: dbRoot + "/" + name)
+        let d = Database(name: name, dir: dbRoot + "/" + name, blockRange: options.blockRange)
         try Platform.makeDirectories(d.segmentsDir)
         databases[name] = d
         return d
@@ -214,7 +230,14 @@ public final class Engine: @unchecked Sendable {
                               headBytes: d.head.bytes + (d.frozen?.bytes ?? 0),
                               segments: d.segments.count,
                               segmentBytes: d.segments.reduce(0) { $0 + $1.sizeBytes },
-                              segmentSamples: d.segments.reduce(0) { $0 + $1.sampleCount })
+                              segmentSamples: d.segments.reduce(0) { $0 + $1.sampleCount },
+                              levels: d.levels.values.sorted { $0.blockRange < $1.blockRange }.map { l in
+                                  LevelStats(name: l.level!.name, series: l.catalog.seriesCount, segments: l.segments.count,
+                                             segmentBytes: l.segments.reduce(0) { $0 + $1.sizeBytes },
+                                             minTime: l.segments.map(\.minT).min(), maxTime: l.segments.map(\.maxT).max())
+                              },
+                              rawMinTime: d.segments.map(\.minT).min(), rawMaxTime: d.segments.map(\.maxT).max(),
+                              rollupCompleteBefore: d.rollupCompleteBefore)
             }
             return EngineStats(databases: dbs, wal: walStats, walBytesOnDisk: walBytes, seals: seals,
                                compactions: compactions, segmentsQuarantined: quarantined)
@@ -248,6 +271,7 @@ public final class Engine: @unchecked Sendable {
             do {
                 if sealNeeded() { try seal() }
                 try compactAll(limit: 1)
+                try applyRetention()
                 lock.withLock { maintenanceError = nil }
             } catch {
                 options.log(.error, "background maintenance failed: \(error)")

@@ -13,6 +13,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case databaseNotFound(String)
     case invalidName(String)
     case closed
+    case invalidConfig(String)
     case seriesLimitExceeded(database: String, limit: Int)
 
     public var description: String {
@@ -26,6 +27,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .databaseNotFound(d): "database not found: \"\(d)\""
         case let .invalidName(n): "invalid name: \"\(n)\""
         case .closed: "engine is closed"
+        case let .invalidConfig(s): "invalid configuration: \(s)"
         case let .seriesLimitExceeded(d, l): "max-series-per-database limit exceeded: db=\(d) (\(l))"
         }
     }

@@ -30,10 +30,20 @@ public struct EngineOptions: Sendable {
     public var maintenanceInterval: UInt64 = 1_000_000_000
     /// Compact a window once it has this many segments.
     public var compactionThreshold = 2
+    /// Downsampling levels and retention of every database (docs/rollups.md)...
+    public var rollups: RollupPolicy = .standard
+    /// ... unless a database has its own policy here.
+    public var databaseRollups: [String: RollupPolicy] = [:]
+    /// The clock retention measures ages against (nanoseconds since the epoch); tests inject one.
+    public var clock: @Sendable () -> Int64 = { Platform.wallClockNanos() }
     /// Where log lines go; the daemon forwards them to swift-log.
     public var log: @Sendable (LogLevel, String) -> Void = { level, msg in
         if level >= .warning { print("tsengine \(level): \(msg)") }
     }
 
     public init() {}
+
+    public func rollupPolicy(for database: String) -> RollupPolicy {
+        databaseRollups[database] ?? rollups
+    }
 }

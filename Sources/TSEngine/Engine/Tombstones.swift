@@ -7,6 +7,8 @@ struct Tombstone: Equatable {
     var maxSeq: UInt64
     /// DROP SERIES: the series is also hidden from selection until written again.
     var drop: Bool
+    /// The rollups of the range have not been recomputed yet (redone at startup after a crash).
+    var rollupsPending = false
 }
 
 /// The tombstones of one database (docs/format/tombstones.md).
@@ -20,6 +22,15 @@ struct Tombstones {
     static let recordSize = 29
 
     var isEmpty: Bool { all.isEmpty }
+
+    var hasPendingRollups: Bool { all.contains { $0.rollupsPending } }
+
+    /// The same tombstones with every rollup fix marked done.
+    func rollupsDone() -> Tombstones {
+        var t = Tombstones(all.map { var x = $0; x.rollupsPending = false; return x })
+        t.dropped = dropped
+        return t
+    }
 
     init(_ list: [Tombstone] = []) {
         for t in list { add(t) }
@@ -46,7 +57,7 @@ struct Tombstones {
             append64(UInt64(bitPattern: t.range.min), &out)
             append64(UInt64(bitPattern: t.range.max), &out)
             append64(t.maxSeq, &out)
-            out.append(t.drop ? 1 : 0)
+            out.append((t.drop ? 1 : 0) | (t.rollupsPending ? 2 : 0))
         }
         append32(CRC32C.checksum(out), &out)
         return out
@@ -64,7 +75,7 @@ struct Tombstones {
         for _ in 0..<n {
             list.append(Tombstone(id: read32(b, o),
                                   range: TimeRange(min: Int64(bitPattern: read64(b, o + 4)), max: Int64(bitPattern: read64(b, o + 12))),
-                                  maxSeq: read64(b, o + 20), drop: b[o + 28] & 1 != 0))
+                                  maxSeq: read64(b, o + 20), drop: b[o + 28] & 1 != 0, rollupsPending: b[o + 28] & 2 != 0))
             o += recordSize
         }
         return Tombstones(list)

@@ -79,7 +79,7 @@ public enum ColumnValues: Sendable, Equatable {
     }
 
     /// Appends one element of `other` (same type) at index `i`.
-    mutating func append(from other: ColumnValues, at i: Int) {
+    public mutating func append(from other: ColumnValues, at i: Int) {
         switch (self, other) {
         case (.float(var a), .float(let b)): self = .integer([]); a.append(b[i]); self = .float(a)
         case (.integer(var a), .integer(let b)): self = .float([]); a.append(b[i]); self = .integer(a)
@@ -91,7 +91,7 @@ public enum ColumnValues: Sendable, Equatable {
     }
 
     /// Appends a whole range of `other` (same type).
-    mutating func append(from other: ColumnValues, range r: Range<Int>) {
+    public mutating func append(from other: ColumnValues, range r: Range<Int>) {
         switch (self, other) {
         case (.float(var a), .float(let b)): self = .integer([]); a.append(contentsOf: b[r]); self = .float(a)
         case (.integer(var a), .integer(let b)): self = .float([]); a.append(contentsOf: b[r]); self = .integer(a)

@@ -1,0 +1,64 @@
+/// One downsampling level: buckets of `width` nanoseconds (docs/rollups.md).
+public struct RollupLevel: Sendable, Hashable, CustomStringConvertible {
+    /// The level's name as users write it (`5m`, `1h`); also its directory name.
+    public let name: String
+    public let width: Int64
+
+    public init(name: String, width: Int64) {
+        precondition(width > 0)
+        self.name = name
+        self.width = width
+    }
+
+    /// Level segments hold a window of 576 buckets (48 h at 5 m, 24 days at 1 h).
+    public var window: Int64 { width * 576 }
+
+    public var description: String { name }
+
+    public static let fiveMinutes = RollupLevel(name: "5m", width: 300_000_000_000)
+    public static let oneHour = RollupLevel(name: "1h", width: 3_600_000_000_000)
+}
+
+/// Which levels a database keeps and for how long each level (and raw data) is retained.
+public struct RollupPolicy: Sendable {
+    /// Ascending widths; each divides the next (so coarser buckets are unions of finer ones).
+    public var levels: [RollupLevel]
+    /// Maximum age per level name, and for `"raw"`; absent means keep forever (the default:
+    /// accounting data never vanishes by surprise).
+    public var retention: [String: Int64]
+    /// Per-measurement overrides, first match wins: the names of the levels that measurement
+    /// keeps (a subset of `levels`; empty = raw only).
+    public var measurementLevels: [(pattern: CompiledRegex, levels: [String])]
+
+    public init(levels: [RollupLevel] = [.fiveMinutes, .oneHour], retention: [String: Int64] = [:],
+                measurementLevels: [(pattern: CompiledRegex, levels: [String])] = []) throws {
+        for (a, b) in zip(levels, levels.dropFirst()) where b.width <= a.width || b.width % a.width != 0 {
+            throw EngineError.invalidConfig("rollup level \(b.name) must be a multiple of \(a.name)")
+        }
+        for (name, age) in retention where age <= 0 || (name != "raw" && !levels.contains { $0.name == name }) {
+            throw EngineError.invalidConfig("retention for unknown level \(name) or not positive")
+        }
+        for o in measurementLevels {
+            for n in o.levels where !levels.contains(where: { $0.name == n }) {
+                throw EngineError.invalidConfig("measurement override /\(o.pattern.pattern)/ names unknown level \(n)")
+            }
+        }
+        self.levels = levels
+        self.retention = retention
+        self.measurementLevels = measurementLevels
+    }
+
+    /// The policy without rollups or retention.
+    public static let none = try! RollupPolicy(levels: [])
+    public static let standard = try! RollupPolicy()
+
+    /// The levels `measurement` is rolled up to.
+    public func levels(for measurement: String) -> [RollupLevel] {
+        for o in measurementLevels where o.pattern.matches(measurement) {
+            return levels.filter { o.levels.contains($0.name) }
+        }
+        return levels
+    }
+
+    public func level(named n: String) -> RollupLevel? { levels.first { $0.name == n } }
+}
