@@ -33,8 +33,11 @@ final class QueryFixture {
     var engine: Engine
     let now: Int64
 
-    init(now: Int64 = t0 + 86_400 * sec) throws {
-        engine = try Engine(path: dir.path, options: quietOptions())
+    let options: EngineOptions
+
+    init(now: Int64 = t0 + 86_400 * sec, options: EngineOptions = quietOptions()) throws {
+        self.options = options
+        engine = try Engine(path: dir.path, options: options)
         self.now = now
     }
 
@@ -48,12 +51,12 @@ final class QueryFixture {
 
     func reopen() throws {
         try engine.close()
-        engine = try Engine(path: dir.path, options: quietOptions())
+        engine = try Engine(path: dir.path, options: options)
     }
 
     /// Runs `q` and returns its single statement result, failing on errors.
-    func run(_ q: String, db: String? = "db", file: StaticString = #filePath, line: UInt = #line) throws -> StatementResult {
-        let r = try QueryExecutor(engine: engine).execute(q, database: db, options: QueryOptions(now: now))
+    func run(_ q: String, db: String? = "db", level: LevelChoice = .auto, file: StaticString = #filePath, line: UInt = #line) throws -> StatementResult {
+        let r = try QueryExecutor(engine: engine).execute(q, database: db, options: QueryOptions(now: now, level: level))
         XCTAssertEqual(r.count, 1, file: file, line: line)
         if let e = r[0].error { XCTFail("statement error: \(e)", file: file, line: line) }
         return r[0]
@@ -75,4 +78,17 @@ final class QueryFixture {
 extension QValue {
     static func f(_ d: Double) -> QValue { .float(d) }
     static func i(_ v: Int64) -> QValue { .integer(v) }
+}
+
+/// Deterministic random numbers (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
 }
