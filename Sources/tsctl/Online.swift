@@ -170,3 +170,99 @@ struct Series: ParsableCommand {
         try printResults(try runRemote(q, server), server)
     }
 }
+
+/// Fetches `/api/v1/stats` as a JSON object.
+func fetchStats(_ s: ServerOptions) -> [String: Any] {
+    do {
+        let r = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout).get("/api/v1/stats", query: [])
+        guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
+            fail("unexpected answer from \(s.url)/api/v1/stats (HTTP \(r.status))", Exit.serverError)
+        }
+        return obj
+    } catch let e as ClientError {
+        fail("\(e)", Exit.unreachable)
+    } catch {
+        fail("bad stats answer: \(error)", Exit.serverError)
+    }
+}
+
+/// Rows of text columns, left-aligned, with a dashed underline under the header.
+func textTable(_ header: [String], _ rows: [[String]]) -> String {
+    var w = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
+    func line(_ r: [String]) -> String {
+        r.enumerated().map { i, c in c + String(repeating: " ", count: w[i] - c.count) }.joined(separator: "  ").trimmingTrailing()
+    }
+    return ([line(header), line(w.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n") + "\n"
+}
+
+extension String {
+    fileprivate func trimmingTrailing() -> String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}
+
+func fmtTime(_ v: Any?) -> String {
+    guard let n = (v as? NSNumber)?.int64Value else { return "-" }
+    return RFC3339.format(n)
+}
+
+func fmtBytes(_ v: Any?) -> String {
+    let b = (v as? NSNumber)?.doubleValue ?? 0
+    let kib = 1024.0, mib = kib * 1024, gib = mib * 1024
+    if b >= gib { return String(format: "%.2f GiB", b / gib) }
+    if b >= mib { return String(format: "%.1f MiB", b / mib) }
+    if b >= kib { return String(format: "%.1f KiB", b / kib) }
+    return "\(Int(b)) B"
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Disk usage per database and storage level (raw and rollups).")
+    @OptionGroup var server: ServerOptions
+
+    func run() throws {
+        let obj = fetchStats(server)
+        if server.format == .json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            return
+        }
+        var rows: [[String]] = []
+        for d in obj["databases"] as? [[String: Any]] ?? [] {
+            let name = d["name"] as? String ?? "?"
+            rows.append([name, "raw", "\(d["series"] ?? 0)", "\(d["segments"] ?? 0)", fmtBytes(d["segment_bytes"]),
+                         fmtTime(d["raw_min_time"]), fmtTime(d["raw_max_time"])])
+            for l in d["levels"] as? [[String: Any]] ?? [] {
+                rows.append([name, l["name"] as? String ?? "?", "\(l["series"] ?? 0)", "\(l["segments"] ?? 0)", fmtBytes(l["segment_bytes"]),
+                             fmtTime(l["min_time"]), fmtTime(l["max_time"])])
+            }
+        }
+        print(textTable(["database", "level", "series", "segments", "bytes", "from", "to"], rows), terminator: "")
+        print("WAL: \(fmtBytes(obj["wal_bytes"]))")
+    }
+}
+
+struct Rollup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Downsampling rollups.", subcommands: [RollupStatus.self])
+}
+
+struct RollupStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status",
+        abstract: "Per level: covered range, lag behind sealed raw data, and raw data not rolled up yet.")
+    @OptionGroup var server: ServerOptions
+
+    func run() throws {
+        let obj = fetchStats(server)
+        var rows: [[String]] = []
+        for d in obj["databases"] as? [[String: Any]] ?? [] {
+            let name = d["name"] as? String ?? "?"
+            let pending = (d["rollup_complete_before"] as? NSNumber).map { "since " + RFC3339.format($0.int64Value) } ?? "none"
+            for l in d["levels"] as? [[String: Any]] ?? [] {
+                let lag = (l["lag_ns"] as? NSNumber).map { InfluxQLDuration.format($0.int64Value) } ?? "-"
+                rows.append([name, l["name"] as? String ?? "?", fmtTime(l["min_time"]), fmtTime(l["max_time"]), lag, pending])
+            }
+        }
+        print(textTable(["database", "level", "from", "to", "lag", "not rolled up"], rows), terminator: "")
+    }
+}

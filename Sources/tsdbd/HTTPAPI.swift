@@ -66,6 +66,7 @@ struct HTTPAPI: Sendable {
             return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
         }
         QueryAPI(engine: engine, api: self).register(router)
+        router.get("api/v1/stats") { _, _ in json(.ok, StatsJSON.render(engine.stats())) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(engine.stats(), counters.snapshot()))))

@@ -84,6 +84,11 @@ enum MetricsText {
         metric("tsdbd_head_samples", "gauge", "Samples in the head (not yet sealed).", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.headSamples)) })
         metric("tsdbd_segments", "gauge", "Segment files.", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.segments)) })
         metric("tsdbd_segment_bytes", "gauge", "Bytes in segment files.", s.databases.map { ("{db=\"\($0.name)\"}", Double($0.segmentBytes)) })
+        let levels = s.databases.flatMap { d in d.levels.map { (d.name, $0) } }
+        metric("tsdbd_level_segments", "gauge", "Segment files per rollup level.", levels.map { ("{db=\"\($0.0)\",level=\"\($0.1.name)\"}", Double($0.1.segments)) })
+        metric("tsdbd_level_segment_bytes", "gauge", "Bytes in segment files per rollup level.", levels.map { ("{db=\"\($0.0)\",level=\"\($0.1.name)\"}", Double($0.1.segmentBytes)) })
+        metric("tsdbd_rollup_complete_before_seconds", "gauge", "Rollups are complete before this time (Unix seconds; +Inf when everything sealed is rolled up).",
+               s.databases.map { ("{db=\"\($0.name)\"}", $0.rollupCompleteBefore == .max ? .infinity : Double($0.rollupCompleteBefore) / 1e9) })
         metric("tsdbd_seals_total", "counter", "Head seals.", [("", Double(s.seals))])
         metric("tsdbd_compactions_total", "counter", "Compactions.", [("", Double(s.compactions))])
         metric("tsdbd_segments_quarantined_total", "counter", "Unreadable segments renamed aside at startup.", [("", Double(s.segmentsQuarantined))])
@@ -91,6 +96,7 @@ enum MetricsText {
     }
 
     static func format(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
     }
 }

@@ -87,6 +87,12 @@ struct TSDBD: AsyncParsableCommand {
     @Option(name: .customLong("udp-queue-size"), help: "Samples parsed from UDP that may wait for the engine; more are dropped and counted.")
     var udpQueueSize: Int = env("UDP_QUEUE_SIZE").flatMap { Int($0) } ?? 100_000
 
+    @Option(name: .customLong("rollup-levels"), help: "Downsampling levels kept for every database, e.g. 5m,1h, or none (see docs/rollups.md).")
+    var rollupLevels: String = env("ROLLUP_LEVELS") ?? "5m,1h"
+
+    @Option(name: .customLong("retention"), help: "Maximum age per level, e.g. raw=30d,5m=400d,1h=10y; unlisted levels are kept forever (the default).")
+    var retention: String = env("RETENTION") ?? ""
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error.")
     var logLevel: String = env("LOG_LEVEL") ?? "info"
 
@@ -96,6 +102,9 @@ struct TSDBD: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard maxBodySize > 0, maxLineLength > 0 else { throw ValidationError("limits must be positive") }
         guard maxTagsPerPoint >= 0 else { throw ValidationError("--max-tags-per-point must be >= 0") }
+        do { _ = try RollupPolicy.parse(levels: rollupLevels, retention: retention) } catch {
+            throw ValidationError("--rollup-levels/--retention: \(error)")
+        }
         for (flag, v) in [("--lp-udp-addr", lpUDPAddr), ("--lp-tcp-addr", lpTCPAddr), ("--collectd-addr", collectdAddr), ("--graphite-addr", graphiteAddr)] {
             guard v == "off" || parseHostPort(v) != nil else { throw ValidationError("\(flag) must be HOST:PORT or off") }
         }
@@ -148,6 +157,7 @@ struct TSDBD: AsyncParsableCommand {
         opts.syncPolicy = SyncPolicy(parsing: fsync)!
         opts.maxSeriesPerDatabase = maxSeries
         opts.createDatabaseOnWrite = createDatabaseOnWrite
+        opts.rollups = try RollupPolicy.parse(levels: rollupLevels, retention: retention)
         let engineLogger = logger
         opts.log = { level, msg in
             switch level {

@@ -118,6 +118,42 @@ import TSEngine
         #expect(down.status == 3 && down.output.contains("cannot connect"), "\(down.output)")
     }
 
+    @Test func rollupsThroughTheDaemon() throws {
+        let d = try Daemon(extraArgs: ["--retention", "raw=3650d"])
+        defer { d.stop(); d.removeData() }
+        var body = ""
+        for m in 0..<(6 * 60) { body += "cpu,host=a value=\(m % 7) \(1_767_225_600 + m * 60)\n" }
+        #expect(try HTTP.request(port: d.port, "POST", "/write?db=r&precision=s", text: body).status == 204)
+        #expect(try HTTP.request(port: d.port, "POST", "/api/v1/admin/flush").status == 200)
+        let q = "SELECT mean(value), count(value) FROM cpu WHERE time >= '2026-01-01T00:00:00Z' AND time < '2026-01-01T06:00:00Z' GROUP BY time(1h)"
+        let auto = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=r&q=" + urlEncode(q))
+        let raw = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=r&level=raw&q=" + urlEncode(q))
+        #expect(auto.body.contains(#""level":"1h""#), "\(auto.body)")
+        #expect(auto.body.replacingOccurrences(of: #""level":"1h""#, with: #""level":"raw""#) == raw.body)
+        let stats = try HTTP.request(port: d.port, "GET", "/api/v1/stats")
+        #expect(stats.status == 200 && stats.body.contains(#""name":"5m""#) && stats.body.contains(#""name":"1h""#), "\(stats.body)")
+        let metrics = try HTTP.request(port: d.port, "GET", "/metrics").body
+        #expect(metrics.contains(#"tsdbd_level_segment_bytes{db="r",level="1h"}"#))
+        let url = "http://127.0.0.1:\(d.port)"
+        let st = try tsctl(["stats", "--url", url])
+        #expect(st.status == 0 && st.output.contains("1h") && st.output.contains("raw"), "\(st.output)")
+        let rs = try tsctl(["rollup", "status", "--url", url])
+        #expect(rs.status == 0 && rs.output.contains("5m") && rs.output.contains("lag"), "\(rs.output)")
+    }
+
+    @Test func badRollupFlagsAreRefused() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Daemon.binary)
+        p.arguments = ["--rollup-levels", "7m,1h", "--data-dir", "/tmp/never-created-\(getpid())"]
+        let out = Pipe()
+        p.standardError = out
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0 && text.contains("multiple of 7m"), "\(text)")
+    }
+
     func tsctl(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Daemon.binary).deletingLastPathComponent().appendingPathComponent("tsctl")

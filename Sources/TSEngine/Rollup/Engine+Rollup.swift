@@ -45,7 +45,16 @@ extension Engine {
         guard !dirty.isEmpty, !policy.levels.isEmpty else { return }
         // Per level: (canonical key, type, columns) of every pseudo-series to write.
         var output: [String: [(key: SeriesKey, type: ValueType, columns: SampleColumns)]] = [:]
-        for id in dirty.keys.sorted() {
+        // Long rebuilds (backfills, imports, deletes over years) log their progress.
+        let started = Platform.monotonicNanos()
+        var lastLog = started
+        let total = dirty.count
+        for (done, id) in dirty.keys.sorted().enumerated() {
+            let nowMono = Platform.monotonicNanos()
+            if nowMono - lastLog > 5_000_000_000 {
+                lastLog = nowMono
+                options.log(.info, "rollups of \(db.name): \(done)/\(total) series recomputed in \((nowMono - started) / 1_000_000_000) s")
+            }
             guard let info = lock.withLock({ db.catalog.info(id) }), info.type == .float || info.type == .integer else { continue }
             let levels = policy.levels(for: info.key.measurement)
             guard let coarse = levels.last?.width else { continue }

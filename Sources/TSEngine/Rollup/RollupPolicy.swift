@@ -61,4 +61,34 @@ public struct RollupPolicy: Sendable {
     }
 
     public func level(named n: String) -> RollupLevel? { levels.first { $0.name == n } }
+
+    /// Parses the flag forms: levels `5m,1h` (or `none`), retention `raw=30d,5m=400d,1h=10y`
+    /// (empty: keep everything forever).
+    public static func parse(levels: String, retention: String) throws -> RollupPolicy {
+        var ls: [RollupLevel] = []
+        if levels != "none" && !levels.isEmpty {
+            for name in levels.split(separator: ",").map({ String($0).trimmingSpaces }) {
+                guard let w = parseDuration(name), w > 0 else { throw EngineError.invalidConfig("rollup level \(name) is not a duration") }
+                ls.append(RollupLevel(name: name, width: w))
+            }
+        }
+        var ret: [String: Int64] = [:]
+        for item in retention.split(separator: ",") where !item.isEmpty {
+            let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard kv.count == 2, let age = parseDuration(kv[1]), age > 0 else {
+                throw EngineError.invalidConfig("retention entry '\(item)' must be LEVEL=DURATION, e.g. raw=30d")
+            }
+            ret[kv[0]] = age
+        }
+        return try RollupPolicy(levels: ls, retention: ret)
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
 }

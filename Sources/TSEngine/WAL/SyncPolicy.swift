@@ -30,7 +30,7 @@ public enum SyncPolicy: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Parses durations such as `10s`, `250ms`, `1h30m`, `2h`, `100us`, `5ns`, `7d`, `1w`.
+/// Parses durations such as `10s`, `250ms`, `1h30m`, `2h`, `100us`, `5ns`, `7d`, `1w`, `10y` (365 d).
 public func parseDuration(_ s: String) -> Int64? {
     var total: Int64 = 0
     var i = s.startIndex
@@ -62,6 +62,7 @@ public func parseDuration(_ s: String) -> Int64? {
         case "h": mult = 3_600_000_000_000
         case "d": mult = 86_400_000_000_000
         case "w": mult = 604_800_000_000_000
+        case "y": mult = 365 * 86_400_000_000_000
         default: return nil
         }
         let (p, o) = num.multipliedReportingOverflow(by: mult)
