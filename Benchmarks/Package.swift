@@ -5,6 +5,7 @@
 //   cd Benchmarks && swift package benchmark                 # run everything (a few minutes)
 //   swift package benchmark list                             # list the benchmarks
 //   swift package benchmark --target CodecBenchmarks         # one suite
+//   swift package benchmark --target QueryBenchmarks         # queries (first run builds a cached 30-day dataset)
 //   swift package benchmark thresholds check --metric mallocCountTotal --metric bytes_per_sample_x1000
 //
 // Benchmark names use '.' and '_' only: package-benchmark 1.38.1 writes threshold files with '/'
@@ -24,7 +25,7 @@ let package = Package(
         .package(name: "tsengine", path: ".."),
     ],
     targets: [
-        // Seeded data generators and helpers shared by both suites.
+        // Seeded data generators and helpers shared by the suites.
         .target(name: "BenchSupport", path: "Sources/BenchSupport"),
         // Column codecs, CRC32C and block compression on synthetic monitoring data.
         .executableTarget(
@@ -46,6 +47,20 @@ let package = Package(
                 "BenchSupport",
             ],
             path: "Benchmarks/EngineBenchmarks",
+            plugins: [benchmarkPlugin]
+        ),
+        // Queries end to end (module TSQuery): InfluxQL parsing, W1-shaped queries on a small
+        // dataset, and the 30-day rollup query against raw data on a cached 259 M-sample dataset.
+        .executableTarget(
+            name: "QueryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TSEngine", package: "tsengine"),
+                .product(name: "TSQuery", package: "tsengine"),
+                .product(name: "InfluxQL", package: "tsengine"),
+                "BenchSupport",
+            ],
+            path: "Benchmarks/QueryBenchmarks",
             plugins: [benchmarkPlugin]
         ),
     ]

@@ -85,6 +85,7 @@ struct BucketAggregator {
         let ts = cols.timestamps
         switch cols.values {
         case .float(let vs):
+            if addFloatsFast(ts, vs, previous: &previous) { return }
             for i in 0..<ts.count { addDouble(ts[i], vs[i], .float(vs[i]), previous: &previous) }
         case .integer(let vs):
             for i in 0..<ts.count { addInt(ts[i], vs[i], previous: &previous) }
@@ -97,6 +98,48 @@ struct BucketAggregator {
             try requireNonNumeric(.string)
             for i in 0..<ts.count { addOther(ts[i], .string(vs[i])) }
         }
+    }
+
+    /// Column-at-a-time loops for the common functions over floats (the kind is switched on once,
+    /// not per sample). Returns false when the kind has no fast path.
+    private mutating func addFloatsFast(_ ts: [Int64], _ vs: [Double], previous: inout Double?) -> Bool {
+        let n = ts.count
+        let bk = buckets
+        switch kind {
+        case .count:
+            states.withUnsafeMutableBufferPointer { st in
+                for i in 0..<n { st[bk.index(ts[i])].count += 1 }
+            }
+        case .sum, .mean:
+            states.withUnsafeMutableBufferPointer { st in
+                for i in 0..<n {
+                    let b = bk.index(ts[i])
+                    st[b].count += 1
+                    st[b].sum += vs[i]
+                }
+            }
+        case .increase, .rate, .delta:
+            let resets = kind != .delta
+            var prev = previous
+            states.withUnsafeMutableBufferPointer { st in
+                for i in 0..<n {
+                    let b = bk.index(ts[i])
+                    let v = vs[i]
+                    st[b].count += 1
+                    if let p = prev {
+                        var d = v - p
+                        if d < 0 && resets { d = v }
+                        st[b].inc += d
+                        st[b].deltas += 1
+                    }
+                    prev = v
+                }
+            }
+            previous = prev
+        default:
+            return false
+        }
+        return true
     }
 
     private func requireNonNumeric(_ t: ValueType) throws {

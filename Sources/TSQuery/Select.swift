@@ -117,16 +117,16 @@ struct SelectExecutor {
 
         let sortedTags = groupTags.enumerated().sorted { $0.element < $1.element }
         var out: [ResultSeries] = []
-        for gk in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        let keys = groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) })
+        let computed = try ParallelMap.map(keys, parallel: groups.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } >= 64) { gk in
             let bySeries = groups[gk]!
-            var rows: [[QValue]]
             if aggregate {
-                guard let r = try aggregateRows(db: db, columns, bySeries, range: range, plan: plan, tags: tagSet, fields: fieldTypes) else { continue }
-                rows = r
-            } else {
-                rows = try rawRows(db: db, columns, bySeries, range: range, tagSet: tagSet)
+                return try aggregateRows(db: db, columns, bySeries, range: range, plan: plan, tags: tagSet, fields: fieldTypes)
             }
-            if rows.isEmpty { continue }
+            return try rawRows(db: db, columns, bySeries, range: range, tagSet: tagSet)
+        }
+        for (gk, result) in zip(keys, computed) {
+            guard var rows = result, !rows.isEmpty else { continue }
             if stmt.descending { rows.reverse() }
             if let o = stmt.offset, o > 0 { rows = Array(rows.dropFirst(o)) }
             if let l = stmt.limit, l > 0 { rows = Array(rows.prefix(l)) }

@@ -24,7 +24,10 @@ struct ServerOptions: ParsableArguments {
     var url: String = ProcessInfo.processInfo.environment["TSDBD_URL"] ?? "http://127.0.0.1:8086"
 
     @Option(help: "The database (also TSDBD_DB).")
-    var db: String? = ProcessInfo.processInfo.environment["TSDBD_DB"]
+    var db: String?
+
+    /// `--db`, else `TSDBD_DB`.
+    var database: String? { db ?? ProcessInfo.processInfo.environment["TSDBD_DB"] }
 
     @Option(help: "Seconds to wait for the server.")
     var timeout: Double = 30
@@ -52,7 +55,7 @@ func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
         }
     }
     var params = [("q", q), ("epoch", "ns")]
-    if let db = s.db { params.append(("db", db)) }
+    if let db = s.database { params.append(("db", db)) }
     let response: HTTPResponse
     do {
         let client = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout)
