@@ -40,15 +40,22 @@ struct RollupPlan {
             if case .named(let n) = choice { throw QueryError("level \(n) cannot answer this statement: \(why)") }
             return nil
         }
-        guard let g = stmt.groupByTime else { return try refuse("it needs GROUP BY time") }
         var kinds: [AggKind] = []
         for c in columns.items { try c.expr.collectAggregates(&kinds) }
+        // Without GROUP BY time the whole range is one bucket, which any level's whole buckets
+        // can fill; but a lone min()/max() reports its point's time, which levels do not keep.
+        let g = stmt.groupByTime ?? GroupByTime(interval: .max, offset: 0)
+        if stmt.groupByTime == nil && columns.items.count == 1, kinds.count == 1, kinds[0] == .min || kinds[0] == .max {
+            return try refuse("a lone min() or max() reports its point's time")
+        }
         guard kinds.allSatisfy(answerable) else { return try refuse("median, percentile, stddev, top, bottom and delta need raw data") }
         for f in columns.fieldRefs(fieldTypes, tags: []) where fieldTypes[f] != .float && fieldTypes[f] != .integer {
             return try refuse("field \(f) is neither float nor integer")
         }
         let info = try engine.rollupLevels(db, measurement: measurement)
-        var candidates = info.levels.filter { g.interval % $0.width == 0 && ((g.offset % $0.width) + $0.width) % $0.width == 0 }
+        var candidates = info.levels.filter {
+            stmt.groupByTime == nil || (g.interval % $0.width == 0 && ((g.offset % $0.width) + $0.width) % $0.width == 0)
+        }
         if case .named(let n) = choice {
             guard let l = info.levels.first(where: { $0.name == n }) else { throw QueryError("unknown level \(n) for measurement \(measurement)") }
             guard candidates.contains(l) else { throw QueryError("level \(n) cannot answer GROUP BY time(\(InfluxQLDuration.format(g.interval))): not a multiple") }

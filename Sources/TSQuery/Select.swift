@@ -291,45 +291,43 @@ struct SelectExecutor {
 
         /// Feeds whole rollup buckets of `refs` in `range` (level-aligned) into `agg`.
         private mutating func feedRollup(_ agg: inout BucketAggregator, _ refs: [SeriesRef], level: RollupLevel, range: TimeRange) throws {
-            let stats = agg.kind.rollupStats
+            let stats = agg.kind.rollupStats  // count first
+            let snaps = try exec.engine.rollupSnapshots(db, level: level, refs, stats: stats, range: range)
+            var columns = [SampleColumns?](repeating: nil, count: stats.count)
             for (k, ref) in refs.enumerated() {
                 agg.currentSeries = k
-                var prefs: [(RollupStat, SeriesRef)] = []
-                for stat in stats {
-                    if let p = try exec.engine.rollupSeries(db, level: level, ref, stat) { prefs.append((stat, p)) }
-                }
-                guard prefs.first?.0 == .count else { continue }  // never rolled up: no data in the interior
-                let snaps = try exec.engine.rollupSnapshot(db, level: level, prefs.map(\.1), range: range)
-                var columns: [RollupStat: SampleColumns] = [:]
-                for (k, snap) in snaps.enumerated() {
+                for s in stats.indices {
+                    columns[s] = nil
+                    guard let snap = snaps[k][s] else { continue }
                     var c = SampleColumns(type: snap.ref.type)
                     try exec.engine.scan(snap, range: range) { piece in
-                        c.timestamps.append(contentsOf: piece.timestamps)
-                        c.values.append(from: piece.values, range: 0..<piece.count)
+                        if c.isEmpty { c = piece } else {
+                            c.timestamps.append(contentsOf: piece.timestamps)
+                            c.values.append(from: piece.values, range: 0..<piece.count)
+                        }
                         return true
                     }
-                    columns[prefs[k].0] = c
+                    columns[s] = c
                 }
-                guard let counts = columns[.count], case .integer(let cv) = counts.values else { continue }
-                var cursors: [RollupStat: Int] = [:]
+                guard let counts = columns[0], case .integer(let cv) = counts.values else { continue }
+                var cursors = [Int](repeating: 0, count: stats.count)
                 for (i, t) in counts.timestamps.enumerated() {
                     var row = RollupRow(count: cv[i])
-                    for stat in stats where stat != .count {
-                        guard let c = columns[stat] else { continue }
-                        var j = cursors[stat] ?? 0
+                    for s in 1..<stats.count {
+                        guard let c = columns[s] else { continue }
+                        var j = cursors[s]
                         while j < c.count && c.timestamps[j] < t { j += 1 }
-                        cursors[stat] = j
+                        cursors[s] = j
                         guard j < c.count, c.timestamps[j] == t else { continue }
-                        let v = QValue(c.values[j])
-                        switch stat {
-                        case .sum: row.sum = v
-                        case .min: row.min = v
-                        case .max: row.max = v
-                        case .first: row.first = v
-                        case .last: row.last = v
-                        case .firstTime: row.firstTime = v.timeValue
-                        case .lastTime: row.lastTime = v.timeValue
-                        case .increase: row.increase = v.double ?? 0
+                        switch stats[s] {
+                        case .sum: row.sum = QValue(c.values[j])
+                        case .min: row.min = QValue(c.values[j])
+                        case .max: row.max = QValue(c.values[j])
+                        case .first: row.first = QValue(c.values[j])
+                        case .last: row.last = QValue(c.values[j])
+                        case .firstTime: row.firstTime = QValue(c.values[j]).timeValue
+                        case .lastTime: row.lastTime = QValue(c.values[j]).timeValue
+                        case .increase: if case .float(let fs) = c.values { row.increase = fs[j] }
                         case .count: break
                         }
                     }
@@ -417,7 +415,11 @@ struct SelectExecutor {
 
 /// Orders tag sets by key, then value, byte-wise (series key order).
 func tagSetPrecedes(_ a: [Tag], _ b: [Tag]) -> Bool {
-    a.lazy.flatMap { [$0.key, $0.value] }.lexicographicallyPrecedes(b.lazy.flatMap { [$0.key, $0.value] }) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    for i in 0..<min(a.count, b.count) {
+        if a[i].key != b[i].key { return a[i].key.utf8.lexicographicallyPrecedes(b[i].key.utf8) }
+        if a[i].value != b[i].value { return a[i].value.utf8.lexicographicallyPrecedes(b[i].value.utf8) }
+    }
+    return a.count < b.count
 }
 
 /// Outer join of time-sorted columns into rows `[time, c0, c1, ...]`.

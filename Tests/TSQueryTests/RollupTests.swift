@@ -83,6 +83,11 @@ final class RollupTests: XCTestCase {
                 statements.append("SELECT increase(value) FROM virt WHERE \(r) GROUP BY time(\(step))")
                 statements.append("SELECT non_negative_derivative(max(value), 1s), last(value) FROM virt WHERE \(r) GROUP BY time(\(step)) fill(none)")
             }
+            // Without GROUP BY time: one bucket over the range, its interior from the coarsest level.
+            statements.append("SELECT increase(value), count(value), mean(value) FROM virt WHERE \(r) GROUP BY host")
+            statements.append("SELECT last(value), sum(value), spread(value) FROM cpu WHERE \(r)")
+            statements.append("SELECT first(value) FROM cpu WHERE \(r) GROUP BY host")
+            statements.append("SELECT max(value) FROM cpu WHERE \(r) GROUP BY host")
         }
         for q in statements {
             let auto = try f.run(q, level: .auto)
@@ -191,6 +196,9 @@ final class RollupTests: XCTestCase {
         XCTAssertEqual(try f.run(q.replacingOccurrences(of: "time(1h)", with: "time(10m)")).level, "5m")
         XCTAssertEqual(try f.run(q.replacingOccurrences(of: "time(1h)", with: "time(7m)")).level, "raw")
         XCTAssertEqual(try f.run(q.replacingOccurrences(of: "mean", with: "median")).level, "raw")
+        let whole = "SELECT increase(value) FROM virt WHERE time >= '2026-01-02T00:00:00Z' AND time < '2026-01-03T00:00:00Z'"
+        XCTAssertEqual(try f.run(whole).level, "1h", "no GROUP BY time: the range's whole buckets")
+        XCTAssertEqual(try f.run(whole.replacingOccurrences(of: "increase", with: "max")).level, "raw", "a lone max() reports its point's time")
         let bad = try QueryExecutor(engine: f.engine).execute(q.replacingOccurrences(of: "time(1h)", with: "time(7m)"), database: "db",
                                                               options: QueryOptions(now: f.now, level: .named("5m")))
         XCTAssertNotNil(bad[0].error)

@@ -1,3 +1,5 @@
+import TSEncoding
+
 /// Downsampling rollups: computed when raw data seals, written as level segments, read by the
 /// query planner (docs/rollups.md).
 extension Engine {
@@ -264,5 +266,37 @@ extension Engine {
             }
         }
         return removed
+    }
+}
+
+extension Engine {
+    /// Snapshots of the rollup statistics `stats` of every raw series in `refs` at `level`, in one
+    /// pass under the lock: `result[i][k]` is stat `k` of `refs[i]`, nil when never rolled up.
+    /// Pseudo-series are found by rewriting the field of the raw series' interned canonical key,
+    /// without building keys.
+    public func rollupSnapshots(_ database: String, level: RollupLevel, _ refs: [SeriesRef], stats: [RollupStat],
+                                range: TimeRange) throws -> [[SeriesSnapshot?]] {
+        try lock.withLock {
+            let db = try databaseLocked(database, create: false)
+            guard let ldb = db.levels[level.name] else { return refs.map { _ in stats.map { _ in nil } } }
+            var key: [UInt8] = []
+            return refs.map { ref -> [SeriesSnapshot?] in
+                guard let info = db.catalog.info(ref.id) else { return stats.map { _ in nil } }
+                let field = Array(ref.key.field.utf8)
+                let suffix = Varint.length(UInt64(field.count)) + field.count
+                let prefix = info.canonical[0..<(info.canonical.count - suffix)]
+                return stats.map { stat -> SeriesSnapshot? in
+                    key.removeAll(keepingCapacity: true)
+                    key.append(contentsOf: prefix)
+                    let name = stat.rawValue.utf8
+                    Varint.put(UInt64(field.count + 1 + name.count), into: &key)
+                    key.append(contentsOf: field)
+                    key.append(0)
+                    key.append(contentsOf: name)
+                    guard let id = key.withUnsafeBytes({ ldb.catalog.lookup($0, hash: SeriesCatalog.hash($0)) }) else { return nil }
+                    return snapshotLocked(ldb, SeriesRef(id: id, key: ref.key, type: ldb.catalog.type(id)), range: range)
+                }
+            }
+        }
     }
 }
