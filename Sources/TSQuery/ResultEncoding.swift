@@ -167,6 +167,8 @@ public enum ResultEncoding {
 
     /// A JSON string literal.
     public static func quote(_ s: String) -> String {
+        // Fast path: nothing to escape (the common case for names, tags and values).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var o = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -252,7 +252,7 @@ struct SelectExecutor {
                     continue
                 }
                 let snaps = try exec.engine.snapshot(db, refs, range: part)
-                for (k, snap) in snaps.enumerated() {
+                for (k, snap) in snaps.enumerated() where !snap.isEmpty {
                     agg.currentSeries = k
                     var previous: Double? = nil
                     if kind.needsPrevious && part.min > .min {

@@ -214,6 +214,9 @@ func upperBound(_ a: [Int64], _ v: Int64) -> Int { partitionPoint(a.count) { a[$
 extension SeriesSnapshot {
     /// The earliest time any source of this snapshot may hold (nil when it has no data).
     public var minTime: Int64? { chunks.map(\.minT).min() }
+
+    /// True when no source holds data of this series in the snapshot's range.
+    public var isEmpty: Bool { chunks.isEmpty }
 }
 
 extension Engine {
