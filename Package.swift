@@ -45,10 +45,12 @@ let package = Package(
         .target(name: "TSQuery", dependencies: ["TSEngine", "InfluxQL"]),
         // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
         .target(name: "TSClient", dependencies: ["InfluxQL"]),
+        // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
+        .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL"]),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "InfluxQLTests", dependencies: ["InfluxQL"]),
+        .testTarget(name: "TSAccountingTests", dependencies: ["TSAccounting", "TSEngine", "TSIngest", "LineProtocol"]),
         .testTarget(name: "TSClientTests", dependencies: ["TSClient", "InfluxQL"]),
         .testTarget(name: "TSQueryTests", dependencies: ["TSQuery", "TSEngine", "InfluxQL"]),
         .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),

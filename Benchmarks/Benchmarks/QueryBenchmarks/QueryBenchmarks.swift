@@ -157,9 +157,7 @@ func registerW1Queries() {
 
 // MARK: - 30 days: rollup against raw
 
-let rollupDataset = RollupDataset()
-
-func registerRollup(_ name: String, query: String, level: LevelChoice, series: Int, rows: Int, samples: Int,
+func registerRollup(_ rollupDataset: RollupDataset, _ name: String, query: String, level: LevelChoice, series: Int, rows: Int, samples: Int,
                     warmup: Int, maxIterations: Int, maxDuration: Duration) {
     let options = QueryOptions(now: RollupDataset.end, level: level)
     let expectedLevel = level == .raw ? "raw" : "1h"
@@ -196,6 +194,8 @@ func registerRollup(_ name: String, query: String, level: LevelChoice, series: I
 }
 
 func registerRollupQueries() {
+    // One per process: each benchmark runs in a process of its own and opens the cached data.
+    let data = RollupDataset()
     let range = msRange(RollupDataset.start, RollupDataset.end)
     let hours = RollupDataset.days * 24
     // mean and max of all 1,000 series (gauges and counters together) per hour: one group.
@@ -203,13 +203,13 @@ func registerRollupQueries() {
     // Reset-aware increase of the 500 counters per hour and host: 50 groups.
     let increase = #"SELECT increase("value") FROM "m" WHERE "kind" = 'counter' AND "# + range + #" GROUP BY time(1h), "host""#
     let counters = RollupDataset.hosts * RollupDataset.countersPerHost * RollupDataset.steps
-    registerRollup("Query.rollup.30d_1h_steps.auto", query: meanMax, level: .auto, series: 1, rows: hours,
+    registerRollup(data, "Query.rollup.30d_1h_steps.auto", query: meanMax, level: .auto, series: 1, rows: hours,
                    samples: RollupDataset.samples, warmup: 2, maxIterations: 200, maxDuration: .seconds(5))
-    registerRollup("Query.rollup.30d_1h_steps.raw", query: meanMax, level: .raw, series: 1, rows: hours,
+    registerRollup(data, "Query.rollup.30d_1h_steps.raw", query: meanMax, level: .raw, series: 1, rows: hours,
                    samples: RollupDataset.samples, warmup: 1, maxIterations: 5, maxDuration: .seconds(30))
-    registerRollup("Query.rollup.30d_1h_steps_increase_by_host.auto", query: increase, level: .auto, series: RollupDataset.hosts,
+    registerRollup(data, "Query.rollup.30d_1h_steps_increase_by_host.auto", query: increase, level: .auto, series: RollupDataset.hosts,
                    rows: hours, samples: counters, warmup: 2, maxIterations: 200, maxDuration: .seconds(5))
-    registerRollup("Query.rollup.30d_1h_steps_increase_by_host.raw", query: increase, level: .raw, series: RollupDataset.hosts,
+    registerRollup(data, "Query.rollup.30d_1h_steps_increase_by_host.raw", query: increase, level: .raw, series: RollupDataset.hosts,
                    rows: hours, samples: counters, warmup: 1, maxIterations: 5, maxDuration: .seconds(30))
 }
 
