@@ -269,3 +269,79 @@ struct RollupStatus: ParsableCommand {
         print(textTable(["database", "level", "from", "to", "lag", "not rolled up"], rows), terminator: "")
     }
 }
+
+struct Accounting: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Accounting reports: CPU, wall×vCPU and HS06 hours (docs/accounting.md).",
+                                                    subcommands: [AccountingReportCommand.self, AccountingRun.self])
+}
+
+enum AccountingFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json, apel
+}
+
+struct AccountingReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report",
+        abstract: "Usage per VM, project, hypervisor and/or site over a month or a time range.",
+        discussion: """
+            Examples:
+              tsctl accounting report --by project --month 2026-01
+              tsctl accounting report --by vm,project --from 2026-01-01T00:00:00Z --to 2026-01-08T00:00:00Z --format csv
+              tsctl accounting report --by vm --month 2026-01 --format apel            # APEL cloud records
+              tsctl accounting report --month 2026-01 --format apel --summary          # APEL cloud summaries
+            """)
+    @Option(help: "The tsdbd HTTP address (also TSDBD_URL).")
+    var url: String = ProcessInfo.processInfo.environment["TSDBD_URL"] ?? "http://127.0.0.1:8086"
+    @Option(help: "The database with the collectd data (default: the server's --accounting-db).")
+    var db: String?
+    @Option(help: "Group by these, comma-separated: vm, project, hypervisor, site.") var by: String = "vm"
+    @Option(help: "A UTC month, e.g. 2026-01.") var month: String?
+    @Option(help: "Start (RFC3339, inclusive).") var from: String?
+    @Option(help: "End (RFC3339, exclusive).") var to: String?
+    @Option(help: "Output format.") var format: AccountingFormat = .table
+    @Flag(help: "With --format apel: summary records per site, project and month.") var summary = false
+    @Option(help: "Seconds to wait for the server.") var timeout: Double = 120
+
+    func validate() throws {
+        if month != nil && (from != nil || to != nil) { throw ValidationError("give --month or --from/--to, not both") }
+        if month == nil && from == nil && to == nil { throw ValidationError("give --month YYYY-MM or --from/--to") }
+    }
+
+    func run() throws {
+        var q: [(String, String)] = [("by", by), ("format", format.rawValue)]
+        if let db { q.append(("db", db)) }
+        if let month { q.append(("month", month)) }
+        if let from { q.append(("from", from)) }
+        if let to { q.append(("to", to)) }
+        if summary { q.append(("summary", "true")) }
+        let r: HTTPResponse
+        do {
+            r = try HTTPClient(baseURL: url, timeoutSeconds: timeout).get("/api/v1/accounting/report", query: q)
+        } catch let e as ClientError {
+            if case .badURL = e { fail("\(e)", Exit.badQuery) }
+            fail("\(e)", Exit.unreachable)
+        }
+        let body = String(decoding: r.body, as: UTF8.self)
+        guard r.status == 200 else {
+            let msg = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["error"] as? String ?? body
+            fail(msg, r.status >= 500 ? Exit.serverError : Exit.badQuery)
+        }
+        print(body, terminator: body.hasSuffix("\n") ? "" : "\n")
+    }
+}
+
+struct AccountingRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the accounting job now (it also runs every --accounting-interval).")
+    @Option(help: "The tsdbd HTTP address (also TSDBD_URL).")
+    var url: String = ProcessInfo.processInfo.environment["TSDBD_URL"] ?? "http://127.0.0.1:8086"
+    @Option(help: "Seconds to wait for the server.") var timeout: Double = 600
+
+    func run() throws {
+        do {
+            let r = try HTTPClient(baseURL: url, timeoutSeconds: timeout).post("/api/v1/accounting/run", query: [], body: [], contentType: "text/plain")
+            print(String(decoding: r.body, as: UTF8.self))
+            if r.status != 200 { throw ExitCode(r.status >= 500 ? Exit.serverError : Exit.badQuery) }
+        } catch let e as ClientError {
+            fail("\(e)", Exit.unreachable)
+        }
+    }
+}

@@ -6,6 +6,7 @@ import LineProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import TSAccounting
 import TSEngine
 import TSIngest
 import TSQuery
@@ -39,6 +40,9 @@ struct HTTPAPI: Sendable {
     var collectdDatabase = "collectd"
     /// types.db for `POST /collectd` (data-source names when a message carries none).
     var collectdTypesDB = TypesDB.builtin
+    /// Accounting reports (`/api/v1/accounting/*`).
+    var accounting = AccountingConfig()
+    var accountingStateDir = "./data/accounting"
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
@@ -66,6 +70,7 @@ struct HTTPAPI: Sendable {
             return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
         }
         QueryAPI(engine: engine, api: self).register(router)
+        AccountingAPI(engine: engine, api: self, config: accounting, stateDir: accountingStateDir).register(router)
         router.get("api/v1/stats") { _, _ in json(.ok, StatsJSON.render(engine.stats())) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

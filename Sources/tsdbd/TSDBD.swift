@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import TSAccounting
 import TSEngine
 import TSEncoding
 import TSIngest
@@ -93,6 +94,18 @@ struct TSDBD: AsyncParsableCommand {
     @Option(name: .customLong("retention"), help: "Maximum age per level, e.g. raw=30d,5m=400d,1h=10y; unlisted levels are kept forever (the default).")
     var retention: String = env("RETENTION") ?? ""
 
+    @Option(name: .customLong("accounting-interval"), help: "How often the accounting job updates accounting_vm: a duration (e.g. 5m) or off (docs/accounting.md).")
+    var accountingInterval: String = env("ACCOUNTING_INTERVAL") ?? "5m"
+
+    @Option(name: .customLong("accounting-db"), help: "Database with the collectd virt data, where accounting_vm is written.")
+    var accountingDB: String = env("ACCOUNTING_DB") ?? "collectd"
+
+    @Option(name: .customLong("accounting-sample-interval"), help: "The agents' reporting interval; sample pairs more than 3 intervals apart are not wall time.")
+    var accountingSampleInterval: String = env("ACCOUNTING_SAMPLE_INTERVAL") ?? "10s"
+
+    @Option(name: .customLong("accounting-mapping"), help: "CSV with uuid,project,vcpus,hs06_per_core,site for VMs that send no vm_info.")
+    var accountingMapping: String = env("ACCOUNTING_MAPPING") ?? ""
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error.")
     var logLevel: String = env("LOG_LEVEL") ?? "info"
 
@@ -102,6 +115,11 @@ struct TSDBD: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard maxBodySize > 0, maxLineLength > 0 else { throw ValidationError("limits must be positive") }
         guard maxTagsPerPoint >= 0 else { throw ValidationError("--max-tags-per-point must be >= 0") }
+        guard accountingInterval == "off" || (parseDuration(accountingInterval) ?? 0) > 0 else {
+            throw ValidationError("--accounting-interval must be a duration such as 5m, or off")
+        }
+        guard (parseDuration(accountingSampleInterval) ?? 0) > 0 else { throw ValidationError("--accounting-sample-interval must be a duration such as 10s") }
+        _ = try accountingConfig()
         do { _ = try RollupPolicy.parse(levels: rollupLevels, retention: retention) } catch {
             throw ValidationError("--rollup-levels/--retention: \(error)")
         }
@@ -178,6 +196,8 @@ struct TSDBD: AsyncParsableCommand {
         let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength, maxTagsPerPoint: maxTagsPerPoint)
         let counters = Counters()
         var api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
+        api.accounting = try accountingConfig()
+        api.accountingStateDir = dataDir + "/accounting"
         // POST /collectd (write_http) writes to --collectd-db with the listener's types.db.
         api.collectdDatabase = collectdDB
         api.collectdTypesDB = (try? collectdSetup())?.1 ?? TypesDB.builtin
@@ -199,14 +219,33 @@ struct TSDBD: AsyncParsableCommand {
             logger: logger)
         // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the
         // listeners (stop accepting, write what they hold), then the engine.
+        var jobs: [any Service] = []
+        if accountingInterval != "off", let every = parseDuration(accountingInterval) {
+            let job = try AccountingJob(engine: engine, config: try accountingConfig(), stateDir: dataDir + "/accounting")
+            jobs.append(AccountingService(job: job, interval: .nanoseconds(every), logger: logger))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [EngineService(engine: engine, logger: logger)] + listeners + [app],
+            configuration: .init(services: [EngineService(engine: engine, logger: logger)] + listeners + jobs + [app],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
 
 extension TSDBD {
+    /// The accounting configuration the flags describe (the mapping file is read here).
+    func accountingConfig() throws -> AccountingConfig {
+        var c = AccountingConfig()
+        c.database = accountingDB
+        c.interval = parseDuration(accountingSampleInterval) ?? 10_000_000_000
+        if !accountingMapping.isEmpty {
+            guard let text = try? String(contentsOfFile: accountingMapping, encoding: .utf8) else {
+                throw ValidationError("--accounting-mapping: cannot read \(accountingMapping)")
+            }
+            do { c.mapping = try MappingFile.parse(text) } catch { throw ValidationError("--accounting-mapping: \(error)") }
+        }
+        return c
+    }
+
     /// Binds every enabled listener (a bind failure stops the start) and returns their services.
     func startListeners(engine: Engine, counters: Counters, logger: Logger) async throws -> [any Service] {
         var services: [any Service] = []
