@@ -57,21 +57,23 @@ public final class AccountingJob: @unchecked Sendable {
         // An hour is complete once a sample of its end could no longer be in flight.
         let end = floor(clock() - config.maxGap, h)
         let old = watermark()
+        let snaps = try engine.snapshot(config.database, series.values.flatMap { $0 }, range: .all)
+        guard let first = snaps.compactMap(\.minTime).min(), let lastData = snaps.compactMap(\.maxTime).max() else { return report }
         var start: Int64
         if let w = old {
             start = w - lateHorizon
         } else {
-            let snaps = try engine.snapshot(config.database, series.values.flatMap { $0 }, range: .all)
-            guard let first = snaps.compactMap(\.minTime).min() else { return report }
             start = floor(first, h)
         }
+        // Hours after the last sample hold nothing: no need to compute them.
+        let computeEnd = min(end, floor(lastData, h) + h)
         // Late samples in older hours, found by their 1 h rollup counts.
         var late: Set<Int64> = []
         if let w = old {
             late = try lateHours(series, range: TimeRange(min: max(w - checkHorizon, Int64.min / 2), max: start - 1))
         }
         var ranges: [(Int64, Int64)] = late.sorted().map { ($0, $0 + 2 * h) }  // the hour and the next
-        if start < end { ranges.append((start, end)) }
+        if start < computeEnd { ranges.append((start, computeEnd)) }
         // Day-sized pieces keep memory bounded on a first run over years of data.
         for (a, b) in ranges {
             var lo = a
@@ -142,36 +144,60 @@ public final class AccountingJob: @unchecked Sendable {
     }
 
     /// The stored records of `range` (bucket starts within it). Zeroed records are skipped unless asked.
+    /// Reads each record series' field columns side by side (they are written together).
     public func storedRecords(range: TimeRange, includeZeros: Bool = false) throws -> [UsageRecord] {
         guard (try? engine.measurements(config.database, matching: .exact(config.outputMeasurement)))?.isEmpty == false else { return [] }
-        var byKey: [StoredKey: UsageRecord] = [:]
-        for ref in try engine.select(config.database, SeriesSelector(config.outputMeasurement)) {
-            let k = ref.key
-            guard let vm = k.tagValue("vm") else { continue }
-            let base = VMFacts(project: k.tagValue("project") ?? "", hypervisor: k.tagValue("hypervisor") ?? "", site: k.tagValue("site") ?? "")
-            try engine.scan(try engine.snapshot(config.database, [ref], range: range)[0], range: range) { cols in
-                for i in 0..<cols.count {
-                    let key = StoredKey(vm: vm, bucket: cols.timestamps[i], facts: base)
-                    var r = byKey[key] ?? UsageRecord(vm: vm, bucket: cols.timestamps[i], facts: base)
-                    let v = cols.values[i]
-                    switch k.field {
-                    case "cpu_seconds": r.cpuNs = (v.doubleValue ?? 0) * 1e9
-                    case "wall_seconds": r.wallNs = (v.doubleValue ?? 0) * 1e9
-                    case "vcpu_seconds": r.vcpuNs = (v.doubleValue ?? 0) * 1e9
-                    case "hs06_seconds": r.hs06Ns = (v.doubleValue ?? 0) * 1e9
-                    case "samples": r.samples = Int64(v.doubleValue ?? 0)
-                    case "vcpus": r.facts.vcpus = Int64(v.doubleValue ?? 0)
-                    case "hs06_per_core": r.facts.hs06PerCore = v.doubleValue ?? 0
-                    case "first_time": r.firstTime = Int64(v.doubleValue ?? 0)
-                    case "last_time": r.lastTime = Int64(v.doubleValue ?? 0)
-                    default: break
-                    }
-                    byKey[key] = r
-                }
-                return true
-            }
+        var sets: [[Tag]: [String: SeriesRef]] = [:]
+        for ref in try engine.select(config.database, SeriesSelector(config.outputMeasurement)) where ref.key.tagValue("vm") != nil {
+            sets[ref.key.tags, default: [:]][ref.key.field] = ref
         }
-        return byKey.values.filter { includeZeros || $0.samples > 0 }.sorted { ($0.vm, $0.bucket) < ($1.vm, $1.bucket) }
+        let groups = Array(sets.values)
+        let fields = ["cpu_seconds", "wall_seconds", "vcpu_seconds", "hs06_seconds", "samples", "vcpus", "hs06_per_core", "first_time", "last_time"]
+        let perSet = try ParallelMap.map(groups, parallel: groups.count > 8) { byField -> [UsageRecord] in
+            guard let any = byField.values.first else { return [] }
+            let k = any.key
+            let base = VMFacts(project: k.tagValue("project") ?? "", hypervisor: k.tagValue("hypervisor") ?? "", site: k.tagValue("site") ?? "")
+            let vm = k.tagValue("vm")!
+            let refs = fields.compactMap { byField[$0] }
+            var cols: [String: SampleColumns] = [:]
+            for (ref, snap) in zip(refs, try engine.snapshot(config.database, refs, range: range)) {
+                var c = SampleColumns(type: ref.type)
+                try engine.scan(snap, range: range) { piece in
+                    if c.isEmpty { c = piece } else {
+                        c.timestamps.append(contentsOf: piece.timestamps)
+                        c.values.append(from: piece.values, range: 0..<piece.count)
+                    }
+                    return true
+                }
+                cols[ref.key.field] = c
+            }
+            guard let times = cols["cpu_seconds"]?.timestamps else { return [] }
+            var out: [UsageRecord] = []
+            out.reserveCapacity(times.count)
+            // Index of each field's value at a time (equal when written together, searched otherwise).
+            func value(_ f: String, _ i: Int, _ t: Int64) -> Double {
+                guard let c = cols[f] else { return 0 }
+                if i < c.count, c.timestamps[i] == t { return c.values[i].doubleValue ?? 0 }
+                var lo = 0, hi = c.count
+                while lo < hi { let m = (lo + hi) / 2; if c.timestamps[m] < t { lo = m + 1 } else { hi = m } }
+                return lo < c.count && c.timestamps[lo] == t ? (c.values[lo].doubleValue ?? 0) : 0
+            }
+            for (i, t) in times.enumerated() {
+                var r = UsageRecord(vm: vm, bucket: t, facts: base)
+                r.cpuNs = value("cpu_seconds", i, t) * 1e9
+                r.wallNs = value("wall_seconds", i, t) * 1e9
+                r.vcpuNs = value("vcpu_seconds", i, t) * 1e9
+                r.hs06Ns = value("hs06_seconds", i, t) * 1e9
+                r.samples = Int64(value("samples", i, t))
+                r.facts.vcpus = Int64(value("vcpus", i, t))
+                r.facts.hs06PerCore = value("hs06_per_core", i, t)
+                r.firstTime = Int64(value("first_time", i, t))
+                r.lastTime = Int64(value("last_time", i, t))
+                if includeZeros || r.samples > 0 { out.append(r) }
+            }
+            return out
+        }
+        return perSet.flatMap { $0 }.sorted { ($0.vm, $0.bucket) < ($1.vm, $1.bucket) }
     }
 
     /// Hours in `range` whose stored sample counts differ from the 1 h rollup counts of the raw

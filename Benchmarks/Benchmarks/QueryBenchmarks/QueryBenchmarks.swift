@@ -206,7 +206,7 @@ func registerRollupQueries() {
     registerRollup(data, "Query.rollup.30d_1h_steps.auto", query: meanMax, level: .auto, series: 1, rows: hours,
                    samples: RollupDataset.samples, warmup: 2, maxIterations: 200, maxDuration: .seconds(5))
     registerRollup(data, "Query.rollup.30d_1h_steps.raw", query: meanMax, level: .raw, series: 1, rows: hours,
-                   samples: RollupDataset.samples, warmup: 1, maxIterations: 5, maxDuration: .seconds(30))
+                   samples: RollupDataset.samples, warmup: 1, maxIterations: 5, maxDuration: .seconds(60))
     registerRollup(data, "Query.rollup.30d_1h_steps_increase_by_host.auto", query: increase, level: .auto, series: RollupDataset.hosts,
                    rows: hours, samples: counters, warmup: 2, maxIterations: 200, maxDuration: .seconds(5))
     registerRollup(data, "Query.rollup.30d_1h_steps_increase_by_host.raw", query: increase, level: .raw, series: RollupDataset.hosts,

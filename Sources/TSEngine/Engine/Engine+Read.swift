@@ -215,6 +215,9 @@ extension SeriesSnapshot {
     /// The earliest time any source of this snapshot may hold (nil when it has no data).
     public var minTime: Int64? { chunks.map(\.minT).min() }
 
+    /// The latest time any source of this snapshot may hold (nil when it has no data).
+    public var maxTime: Int64? { chunks.map(\.maxT).max() }
+
     /// True when no source holds data of this series in the snapshot's range.
     public var isEmpty: Bool { chunks.isEmpty }
 }

@@ -1,12 +1,12 @@
 import Dispatch
 import Foundation
 
-/// Evaluates independent pieces of a query (its groups) on all cores. Results keep their order;
-/// the first error wins.
-enum ParallelMap {
-    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+/// Runs independent pieces of work (query groups, accounting series) on all cores. Results keep
+/// their order; the first error wins and stops the remaining pieces.
+public enum ParallelMap {
+    public static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    static func map<T, R>(_ items: [T], parallel: Bool, _ body: (T) throws -> R) throws -> [R] {
+    public static func map<T, R>(_ items: [T], parallel: Bool, _ body: (T) throws -> R) throws -> [R] {
         let n = min(workers, items.count)
         if !parallel || n < 2 {
             return try items.map(body)
