@@ -15,12 +15,41 @@ import TSIngest
 /// tsdbd: the time-series daemon. Opens (or creates) the data directory, replays the WAL, and
 /// serves the InfluxDB-1.x-compatible HTTP API until SIGTERM/SIGINT, then stops accepting,
 /// finishes in-flight requests and syncs and closes the engine.
+/// Applies `--config FILE` (as defaults under flags and environment) before the flags are parsed.
 @main
+enum Launcher {
+    static func main() async {
+        if let path = ConfigFile.path(in: CommandLine.arguments) {
+            // The file's keys are the flag names listed in the help.
+            let help = TSDBD.helpMessage()
+            var keys = Set<String>()
+            var rest = Substring(help)
+            while let r = rest.range(of: "--") {
+                let name = rest[r.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+                if !name.isEmpty { keys.insert(String(name)) }
+                rest = rest[r.upperBound...]
+            }
+            keys.remove("config")
+            keys.remove("help")
+            do {
+                _ = try ConfigFile.apply(path: path, knownKeys: keys)
+            } catch {
+                FileHandle.standardError.write(Data("Error: --config \(path): \(error)\n".utf8))
+                exit(64)
+            }
+        }
+        await TSDBD.main()
+    }
+}
+
 struct TSDBD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsdbd",
         abstract: "Time-series database daemon with an InfluxDB-1.x-compatible HTTP API.",
         discussion: "Every option can also be set with an environment variable TSDBD_<OPTION> (e.g. TSDBD_DATA_DIR, TSDBD_HTTP_ADDR); flags win.")
+
+    @Option(name: .customLong("config"), help: "TOML file with defaults for these flags and per-database rollups (docs/configuration.md); flags and TSDBD_* variables win.")
+    var config: String?
 
     @Option(name: .customLong("data-dir"), help: "Data directory (created if missing).")
     var dataDir: String = env("DATA_DIR") ?? "./data"
@@ -115,6 +144,14 @@ struct TSDBD: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard maxBodySize > 0, maxLineLength > 0 else { throw ValidationError("limits must be positive") }
         guard maxTagsPerPoint >= 0 else { throw ValidationError("--max-tags-per-point must be >= 0") }
+        if let path = config ?? env("CONFIG") {
+            do {
+                let file = try ConfigFile.parse(String(decoding: try Platform.readFile(path), as: UTF8.self))
+                _ = try ConfigFile.databasePolicies(file, defaults: (rollupLevels, retention))
+            } catch {
+                throw ValidationError("--config \(path): \(error)")
+            }
+        }
         guard accountingInterval == "off" || (parseDuration(accountingInterval) ?? 0) > 0 else {
             throw ValidationError("--accounting-interval must be a duration such as 5m, or off")
         }
@@ -176,6 +213,10 @@ struct TSDBD: AsyncParsableCommand {
         opts.maxSeriesPerDatabase = maxSeries
         opts.createDatabaseOnWrite = createDatabaseOnWrite
         opts.rollups = try RollupPolicy.parse(levels: rollupLevels, retention: retention)
+        if let path = config ?? env("CONFIG") {
+            let file = try ConfigFile.parse(String(decoding: try Platform.readFile(path), as: UTF8.self))
+            opts.databaseRollups = try ConfigFile.databasePolicies(file, defaults: (rollupLevels, retention))
+        }
         let engineLogger = logger
         opts.log = { level, msg in
             switch level {
