@@ -43,17 +43,4 @@ import Testing
         #expect(bad.status == 400 && bad.body.contains("unknown --by dimension"))
         #expect(try tsctl(["accounting", "report", "--month", "2026-13", "--url", url]).status == 2)
     }
-
-    func tsctl(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Daemon.binary).deletingLastPathComponent().appendingPathComponent("tsctl")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }

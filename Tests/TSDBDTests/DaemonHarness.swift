@@ -198,3 +198,20 @@ func readBack(_ dataDir: String, _ db: String, _ key: SeriesKey) throws -> [(Int
     let c = try e.read(db, ref)
     return (0..<c.count).map { (c.timestamps[$0], c.values[$0]) }
 }
+
+/// Runs the tsctl binary built beside tsdbd; stdout and stderr together.
+func tsctl(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Daemon.binary).deletingLastPathComponent().appendingPathComponent("tsctl")
+    p.arguments = args
+    var e = ProcessInfo.processInfo.environment
+    for (k, v) in env { e[k] = v }
+    p.environment = e
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

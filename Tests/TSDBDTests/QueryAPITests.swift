@@ -153,22 +153,6 @@ import TSEngine
         p.waitUntilExit()
         #expect(p.terminationStatus != 0 && text.contains("multiple of 7m"), "\(text)")
     }
-
-    func tsctl(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Daemon.binary).deletingLastPathComponent().appendingPathComponent("tsctl")
-        p.arguments = args
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }
 
 func urlEncode(_ s: String) -> String {
