@@ -64,6 +64,49 @@ struct AggState {
     var deltas = 0
 }
 
+extension AggState {
+    /// Folds in the state of the same bucket computed over later series (in key order), as if
+    /// those series had been fed after ours.
+    mutating func merge(_ o: AggState, _ kind: AggKind) {
+        guard o.count > 0 else { return }
+        if count == 0 {
+            let c = count
+            self = o
+            count += c
+            return
+        }
+        switch kind {
+        case .count: break
+        case .sum, .mean:
+            sum += o.sum
+            isum &+= o.isum
+        case .min:
+            if o.pickD < pickD || (o.pickD == pickD && o.pickT < pickT) { pick = o.pick; pickD = o.pickD; pickT = o.pickT; pickSeries = o.pickSeries }
+        case .max:
+            if o.pickD > pickD || (o.pickD == pickD && o.pickT < pickT) { pick = o.pick; pickD = o.pickD; pickT = o.pickT; pickSeries = o.pickSeries }
+        case .first:
+            if o.pickT < pickT || (o.pickT == pickT && o.pick == .boolean(false) && pick == .boolean(true)) {
+                pick = o.pick; pickD = o.pickD; pickT = o.pickT; pickSeries = o.pickSeries
+            }
+        case .last:
+            if o.pickT > pickT || (o.pickT == pickT && o.pick == .boolean(true) && pick == .boolean(false)) {
+                pick = o.pick; pickD = o.pickD; pickT = o.pickT; pickSeries = o.pickSeries
+            }
+        case .spread:
+            lo = Swift.min(lo, o.lo); hi = Swift.max(hi, o.hi)
+            ilo = Swift.min(ilo, o.ilo); ihi = Swift.max(ihi, o.ihi)
+        case .median, .stddev, .percentile, .top, .bottom:
+            values += o.values
+            times += o.times
+            series += o.series
+        case .increase, .rate, .delta:
+            inc += o.inc
+            deltas += o.deltas
+        }
+        count += o.count
+    }
+}
+
 /// One aggregate over dense time buckets, fed series by series.
 struct BucketAggregator {
     let kind: AggKind
@@ -242,6 +285,12 @@ struct BucketAggregator {
         default: break
         }
         states[b].count += 1
+    }
+
+    /// Folds in an aggregator fed with later series (see `AggState.merge`).
+    mutating func merge(_ o: BucketAggregator) {
+        if inputType == nil { inputType = o.inputType }
+        for b in states.indices { states[b].merge(o.states[b], kind) }
     }
 
     /// The result of bucket `b` and, for selectors, the selected point's time.

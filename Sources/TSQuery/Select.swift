@@ -121,7 +121,7 @@ struct SelectExecutor {
         let computed = try ParallelMap.map(keys, parallel: groups.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } >= 64) { gk in
             let bySeries = groups[gk]!
             if aggregate {
-                return try aggregateRows(db: db, columns, bySeries, range: range, plan: plan, tags: tagSet, fields: fieldTypes)
+                return try aggregateRows(db: db, columns, bySeries, range: range, plan: plan, tags: tagSet, fields: fieldTypes, singleGroup: keys.count == 1)
             }
             return try rawRows(db: db, columns, bySeries, range: range, tagSet: tagSet)
         }
@@ -141,7 +141,7 @@ struct SelectExecutor {
 
     /// Rows of one group, or nil when the group has no point in range.
     private func aggregateRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange,
-                               plan: RollupPlan?, tags: Set<String>, fields: [String: ValueType]) throws -> [[QValue]]? {
+                               plan: RollupPlan?, tags: Set<String>, fields: [String: ValueType], singleGroup: Bool) throws -> [[QValue]]? {
         // As InfluxDB does, a transformation over GROUP BY time buckets also sees the bucket
         // just before the range (after it, descending), so the first row has a value too.
         var evalRange = range
@@ -156,6 +156,8 @@ struct SelectExecutor {
         let buckets = try Buckets(range: evalRange, interval: stmt.groupByTime?.interval, offset: stmt.groupByTime?.offset ?? 0,
                                   maxBuckets: options.maxBuckets)
         var ctx = AggContext(exec: self, db: db, bySeries: bySeries, buckets: buckets, range: evalRange, plan: plan)
+        ctx.parallelSeries = singleGroup
+        try ctx.prepare(columns)
         // A single selector without GROUP BY time reports the selected point's time.
         let calls = columns.items.enumerated().filter { !$0.element.isTag(tags, fields) }
         let selectorTime = stmt.groupByTime == nil && calls.count == 1 && calls[0].element.expr.isSelectorCall
@@ -203,6 +205,81 @@ struct SelectExecutor {
         var points = 0
         /// For the last selector evaluated: the series each output row's point came from.
         var rowSeries: [SeriesRef?] = []
+        /// Aggregators computed ahead, several per scan of one field (see `prepare`).
+        var aggCache: [String: BucketAggregator] = [:]
+        /// Split this group's series across cores (when the query has a single group).
+        var parallelSeries = false
+
+        /// Computes every aggregate call over the same field in one scan of its data, so
+        /// `SELECT mean(v), max(v), count(v)` decodes each block once.
+        mutating func prepare(_ columns: Columns) throws {
+            var calls: [String: [(String, AggKind)]] = [:]
+            func visit(_ e: Expr) throws {
+                switch e {
+                case .call(let n, let args) where AggKind.names.contains(n):
+                    if case .varRef(let f, _)? = args.first {
+                        calls[f, default: []].append((n + "|" + args.map(\.text).joined(separator: ","), try AggKind.parse(n, args)))
+                    }
+                case .call(_, let args): for a in args { try visit(a) }
+                case .binary(_, let a, let b): try visit(a); try visit(b)
+                default: break
+                }
+            }
+            for c in columns.items { try visit(c.expr) }
+            for (field, list) in calls where list.count > 1 {
+                let aggs = try computeAggregators(field, list.map(\.1))
+                for (k, a) in zip(list.map(\.0), aggs) { aggCache[k] = a }
+            }
+        }
+
+        /// Feeds aggregators of `kinds` over `field`'s series: raw parts (split across cores when
+        /// allowed) and, with a rollup plan, the level's interior.
+        mutating func computeAggregators(_ field: String, _ kinds: [AggKind]) throws -> [BucketAggregator] {
+            let refs = bySeries[field] ?? []
+            var aggs = kinds.map { BucketAggregator(kind: $0, buckets: buckets) }
+            var parts: [(TimeRange, RollupLevel?)] = [(range, nil)]
+            if let p = plan, kinds.allSatisfy(RollupPlan.answerable) {
+                parts = []
+                if range.min < p.interior.min { parts.append((TimeRange(min: range.min, max: p.interior.min - 1), nil)) }
+                parts.append((p.interior, p.level))
+                if p.interior.max < range.max { parts.append((TimeRange(min: p.interior.max + 1, max: range.max), nil)) }
+            }
+            for (part, level) in parts {
+                if let level {
+                    for i in aggs.indices { try feedRollup(&aggs[i], refs, level: level, range: part) }
+                    continue
+                }
+                let snaps = try exec.engine.snapshot(db, refs, range: part)
+                let workers = parallelSeries && refs.count >= 16 ? ParallelMap.workers : 1
+                let chunk = (snaps.count + workers - 1) / max(1, workers)
+                let pieces = stride(from: 0, to: snaps.count, by: max(1, chunk)).map { $0..<min(snaps.count, $0 + chunk) }
+                let engine = exec.engine, db = self.db, bk = buckets
+                let results = try ParallelMap.map(pieces, parallel: pieces.count > 1) { r -> ([BucketAggregator], Int) in
+                    var local = kinds.map { BucketAggregator(kind: $0, buckets: bk) }
+                    var n = 0
+                    for k in r where !snaps[k].isEmpty {
+                        let snap = snaps[k]
+                        for i in local.indices { local[i].currentSeries = k }
+                        var start: Double? = nil
+                        if kinds.contains(where: \.needsPrevious) && part.min > .min {
+                            start = try engine.lastSample(db, snap.ref, before: part.min)?.value.doubleValue
+                        }
+                        var prevs = [Double?](repeating: start, count: local.count)
+                        try engine.scan(snap, range: part) { cols in
+                            n += cols.count
+                            for i in local.indices { try local[i].add(cols, previous: &prevs[i]) }
+                            return true
+                        }
+                    }
+                    return (local, n)
+                }
+                for (local, n) in results {
+                    points += n
+                    for i in aggs.indices { aggs[i].merge(local[i]) }
+                }
+            }
+            return aggs
+        }
 
         mutating func evaluate(_ e: Expr, selectorTime: Bool = false) throws -> [(Int64, QValue)] {
             switch e {
@@ -236,35 +313,9 @@ struct SelectExecutor {
             if case .rate = kind, exec.stmt.groupByTime == nil, range.min == .min || range.max == .max {
                 throw QueryError("rate() without GROUP BY time needs a time range with both bounds")
             }
-            var agg = BucketAggregator(kind: kind, buckets: buckets)
             let refs = bySeries[field] ?? []
-            // With a rollup plan: raw edges around a rollup interior.
-            var parts: [(TimeRange, RollupLevel?)] = [(range, nil)]
-            if let p = plan, RollupPlan.answerable(kind) {
-                parts = []
-                if range.min < p.interior.min { parts.append((TimeRange(min: range.min, max: p.interior.min - 1), nil)) }
-                parts.append((p.interior, p.level))
-                if p.interior.max < range.max { parts.append((TimeRange(min: p.interior.max + 1, max: range.max), nil)) }
-            }
-            for (part, level) in parts {
-                if let level {
-                    try feedRollup(&agg, refs, level: level, range: part)
-                    continue
-                }
-                let snaps = try exec.engine.snapshot(db, refs, range: part)
-                for (k, snap) in snaps.enumerated() where !snap.isEmpty {
-                    agg.currentSeries = k
-                    var previous: Double? = nil
-                    if kind.needsPrevious && part.min > .min {
-                        previous = try exec.engine.lastSample(db, snap.ref, before: part.min)?.value.doubleValue
-                    }
-                    try exec.engine.scan(snap, range: part) { cols in
-                        points += cols.count
-                        try agg.add(cols, previous: &previous)
-                        return true
-                    }
-                }
-            }
+            let key = name + "|" + args.map(\.text).joined(separator: ",")
+            let agg = try aggCache[key] ?? computeAggregators(field, [kind])[0]
             switch kind {
             case .top, .bottom:
                 // top(f, tag, N): the best point of each tag value first.

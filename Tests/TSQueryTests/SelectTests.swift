@@ -212,3 +212,36 @@ final class SelectTests: XCTestCase {
         XCTAssertEqual(try f.run(q), before)
     }
 }
+
+final class ParallelGroupTests: XCTestCase {
+    /// One group of 40 series is split across cores; the merged answer equals one computed by hand
+    /// (ties between series resolved in key order, as a sequential scan does).
+    func testSingleGroupSplitAcrossCoresEqualsSequentialDefinition() throws {
+        let f = try QueryFixture()
+        var all: [(id: Int, t: Int64, v: Double)] = []
+        var rng = SplitMix64(seed: 9)
+        for id in 0..<40 {
+            var pts: [(Int64, Value)] = []
+            for k in 0..<50 {
+                let v = Double(rng.next() % 1000) / 10
+                pts.append((t0 + Int64(k) * 10 * sec, .float(v)))
+                all.append((id, t0 + Int64(k) * 10 * sec, v))
+            }
+            try f.write("s", ["id": String(format: "%02d", id)], pts)
+        }
+        let row = try f.rows("SELECT count(value), sum(value), min(value), max(value), median(value), spread(value), first(value), last(value) FROM s")[0]
+        let vs = all.map(\.v).sorted()
+        XCTAssertEqual(row[1], .i(2000))
+        XCTAssertEqual(row[2].double!, all.reduce(0) { $0 + $1.v }, accuracy: 1e-6)
+        XCTAssertEqual(row[3], .f(vs.first!))
+        XCTAssertEqual(row[4], .f(vs.last!))
+        XCTAssertEqual(row[5], .f((vs[999] + vs[1000]) / 2))
+        XCTAssertEqual(row[6], .f(vs.last! - vs.first!))
+        XCTAssertEqual(row[7], .f(all.first { $0.id == 0 && $0.t == t0 }!.v), "first: earliest time, then first series in key order")
+        XCTAssertEqual(row[8], .f(all.first { $0.id == 0 && $0.t == t0 + 490 * sec }!.v), "last: latest time, then first series in key order")
+        // Selectors keep the series their point came from.
+        let mx = try f.run("SELECT max(value), id FROM s").series[0].values[0]
+        let best = all.filter { $0.v == vs.last! }.sorted { ($0.t, $0.id) < ($1.t, $1.id) }[0]
+        XCTAssertEqual(mx[2], .string(String(format: "%02d", best.id)))
+    }
+}
