@@ -197,7 +197,8 @@ public final class AccountingJob: @unchecked Sendable {
             }
             return out
         }
-        return perSet.flatMap { $0 }.sorted { ($0.vm, $0.bucket) < ($1.vm, $1.bucket) }
+        // Series order (not sorted: reports group and sort their rows themselves).
+        return perSet.flatMap { $0 }
     }
 
     /// Hours in `range` whose stored sample counts differ from the 1 h rollup counts of the raw

@@ -58,21 +58,42 @@ public struct ReportRow: Sendable, Equatable {
 public enum AccountingReport {
     /// Sums usage records by the given dimensions; rows sorted by their group values.
     public static func rows(_ records: [UsageRecord], by dims: [ReportDimension]) -> [ReportRow] {
-        var rows: [[String]: ReportRow] = [:]
-        for r in records {
-            let key = dims.map { $0.value(r) }
-            var row = rows[key] ?? ReportRow(group: zip(dims, key).map { ($0, $1) })
-            row.cpuHours += r.cpuNs / 3.6e12
-            row.wallHours += r.wallNs / 3.6e12
-            row.vcpuHours += r.vcpuNs / 3.6e12
-            row.hs06Hours += r.hs06Ns / 3.6e12
-            row.vms.insert(r.vm)
-            row.firstTime = min(row.firstTime, r.firstTime)
-            row.lastTime = max(row.lastTime, r.lastTime)
-            if r.lastTime >= row.latestTime { row.latestTime = r.lastTime; row.latest = r.facts }
-            rows[key] = row
+        // Up to four group values without allocating an array per record.
+        struct Key: Hashable { var v0 = "", v1 = "", v2 = "", v3 = "" }
+        func key(_ r: UsageRecord) -> Key {
+            var k = Key()
+            for (i, d) in dims.enumerated() {
+                switch i {
+                case 0: k.v0 = d.value(r)
+                case 1: k.v1 = d.value(r)
+                case 2: k.v2 = d.value(r)
+                default: k.v3 = d.value(r)
+                }
+            }
+            return k
         }
-        return rows.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { rows[$0]! }
+        var index: [Key: Int] = [:]
+        var rows: [ReportRow] = []
+        var lastVM: [String] = []
+        for r in records {
+            let k = key(r)
+            let i: Int
+            if let x = index[k] { i = x } else {
+                i = rows.count
+                index[k] = i
+                rows.append(ReportRow(group: dims.map { ($0, $0.value(r)) }))
+                lastVM.append("")
+            }
+            rows[i].cpuHours += r.cpuNs / 3.6e12
+            rows[i].wallHours += r.wallNs / 3.6e12
+            rows[i].vcpuHours += r.vcpuNs / 3.6e12
+            rows[i].hs06Hours += r.hs06Ns / 3.6e12
+            if lastVM[i] != r.vm { rows[i].vms.insert(r.vm); lastVM[i] = r.vm }
+            rows[i].firstTime = min(rows[i].firstTime, r.firstTime)
+            rows[i].lastTime = max(rows[i].lastTime, r.lastTime)
+            if r.lastTime >= rows[i].latestTime { rows[i].latestTime = r.lastTime; rows[i].latest = r.facts }
+        }
+        return rows.sorted { $0.group.map(\.value).lexicographicallyPrecedes($1.group.map(\.value)) }
     }
 
     public static func json(_ rows: [ReportRow]) -> String {

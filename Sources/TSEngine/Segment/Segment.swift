@@ -15,6 +15,10 @@ public final class Segment: @unchecked Sendable {
     /// Sequence numbers of the segments this one was compacted from.
     public let replaces: [UInt64]
     let series: [UInt32: SegmentSeries]
+    /// The smallest and largest series id present: a cheap test before the dictionary lookup
+    /// (series created after this segment was written are never in it).
+    let minSeriesID: UInt32
+    let maxSeriesID: UInt32
     private let file: MappedFile
     /// Samples and block bytes over all series, computed once at open (stats read them often).
     public let sampleCount: Int
@@ -71,6 +75,8 @@ public final class Segment: @unchecked Sendable {
             }
             sampleCount = samples
             blockBytes = bytes
+            minSeriesID = series.keys.min() ?? 1
+            maxSeriesID = series.keys.max() ?? 0
         } catch let e as EngineError {
             throw e
         } catch {
@@ -124,7 +130,9 @@ public final class Segment: @unchecked Sendable {
     /// The series IDs in this segment.
     var seriesIDs: Dictionary<UInt32, SegmentSeries>.Keys { series.keys }
 
-    func entry(_ id: UInt32) -> SegmentSeries? { series[id] }
+    func entry(_ id: UInt32) -> SegmentSeries? {
+        id < minSeriesID || id > maxSeriesID ? nil : series[id]
+    }
 
     /// Decodes one block (checksum verified).
     func readBlock(_ ref: BlockRef, type: ValueType) throws -> SampleColumns {
