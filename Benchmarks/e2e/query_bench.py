@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Query latency of tsdbd or VictoriaMetrics on a loaded workload, and accounting exactness.
+"""Query latency of tsdbd, VictoriaMetrics or InfluxDB 1.x on a loaded workload, and accounting exactness.
 
-    query_bench.py --system tsdbd|victoriametrics --url http://127.0.0.1:PORT --workload DIR
+    query_bench.py --system tsdbd|victoriametrics|influxdb --url http://127.0.0.1:PORT --workload DIR
                    [--runs 30] [--warmup 2] [--db bench] [--check-accounting]
 
 DIR holds the workload's lines-*.lp files and its truth.json (Benchmarks/e2e/gen_workload.py) or
@@ -15,6 +15,7 @@ The three queries (docs/benchmarks.md, "Query latency and accounting"):
       type_instance=user in the first .lp file picks the series (its host).
         tsdbd  /query  SELECT "value" FROM "cpu_value" WHERE "host" = 'H' AND "instance" = '0'
                        AND "type_instance" = 'user' AND time >= Ams AND time < B2ms
+        InfluxDB       the same InfluxQL as tsdbd (/query?db=bench&epoch=ms)
         VM     both raw paths are timed, the cheaper (lower p50) is reported as Q1:
                /api/v1/export?match[]=cpu_value_value{host="H",instance="0",type_instance="user"}
                              &start=A&end=B2-1ms            (export: JSON lines)
@@ -23,12 +24,19 @@ The three queries (docs/benchmarks.md, "Query latency and accounting"):
   Q2  mean by host of cpu_value type_instance=user in 5-minute buckets over the 2 h window.
         tsdbd  SELECT mean("value") FROM "cpu_value" WHERE "type_instance" = 'user'
                AND time >= Ams AND time < B2ms GROUP BY time(5m), "host"
+        InfluxDB the same InfluxQL as tsdbd
         VM     /api/v1/query_range?query=avg by (host) (avg_over_time(cpu_value_value{type_instance="user"}[5m]))
                &start=A+5m&end=B2&step=5m   (VM evaluates at t over (t-5m, t]; these points cover
                the same 24 buckets as tsdbd's [A+k*5m, A+(k+1)*5m), closed on the other side)
   Q3  CPU-hours per VM over the whole window.
         tsdbd  SELECT increase("value") FROM "virt_value" WHERE "type" = 'virt_cpu_total'
                AND time >= Ams AND time <= Bms GROUP BY "host"
+        InfluxDB as InfluxDB 1.x users write it (it has no increase()): a subquery
+               SELECT sum("nnd") FROM (SELECT non_negative_difference("value") AS nnd FROM "virt_value"
+               WHERE "type" = 'virt_cpu_total' AND time >= Ams AND time <= Bms GROUP BY "host")
+               GROUP BY "host"
+               non_negative_difference drops an interval whose value went down, so a VM whose
+               counter was reset (reboot) is under-counted by the value read after the reset.
         VM     /api/v1/query?query=sum by (host) (increase(virt_value_value{type="virt_cpu_total"}[<B-A+1>ms]))
                &time=B      (window (A-1ms, B] = [A, B])
 
@@ -39,7 +47,11 @@ the last answer; a point is a row (tsdbd) or a (time, value) pair (VM) with a no
 
 --check-accounting compares Q3's per-VM increase (ns / 1e9) with each VM's cpu_seconds, relative
 tolerance 1e-9 (a VM absent from the answer counts as 0). For tsdbd this is the exactness check;
-for VictoriaMetrics it is informational (its increase() has its own heuristics).
+for VictoriaMetrics (its increase() has its own heuristics) and InfluxDB (non_negative_difference
+drops the reset intervals) it is informational and always done. The answer is also compared with
+two recomputations from the .lp files: the reset-aware increase (workload definition) and, for
+InfluxDB, the sum of the non-negative differences (what its query computes by definition); the
+number of VMs whose counter goes down in the window is reported as data_reset_vms.
 
 Prints one JSON object on stdout; mismatches and progress go to stderr. Exit status: 0, or 1 when
 a query failed or (tsdbd only) an accounting figure was not exact.
@@ -162,10 +174,10 @@ def parse_export(body, tag=None):
 
 def queries(system, db, A, B2, B, tags):
     host = tags["host"]
-    if system == "tsdbd":
+    if system in ("tsdbd", "influxdb"):
         def q(s):
             return "/query?" + urllib.parse.urlencode({"db": db, "q": s, "epoch": "ms"})
-        return {
+        qs = {
             "Q1": [("influxql", q(
                 f"SELECT \"value\" FROM \"cpu_value\" WHERE \"host\" = '{host}' AND \"instance\" = '0' "
                 f"AND \"type_instance\" = 'user' AND time >= {A}ms AND time < {B2}ms"), parse_influx)],
@@ -176,6 +188,12 @@ def queries(system, db, A, B2, B, tags):
                 f"SELECT increase(\"value\") FROM \"virt_value\" WHERE \"type\" = 'virt_cpu_total' "
                 f"AND time >= {A}ms AND time <= {B}ms GROUP BY \"host\""), parse_influx)],
         }
+        if system == "influxdb":
+            qs["Q3"] = [("influxql subquery", q(
+                f"SELECT sum(\"nnd\") FROM (SELECT non_negative_difference(\"value\") AS nnd FROM \"virt_value\" "
+                f"WHERE \"type\" = 'virt_cpu_total' AND time >= {A}ms AND time <= {B}ms GROUP BY \"host\") "
+                f"GROUP BY \"host\""), parse_influx)]
+        return qs
     sel = f'cpu_value_value{{host="{host}",instance="0",type_instance="user"}}'
     return {
         "Q1": [("export", "/api/v1/export?" + urllib.parse.urlencode(
@@ -221,16 +239,23 @@ def data_reference(d, A, B):
                         v = field.split(b"=", 1)[1].rstrip(b"i")
                         pts.setdefault(key.split(b",host=", 1)[1].split(b",", 1)[0].decode(), []).append(
                             (t, int(v) if v.isdigit() else float(v)))
-    ref = {}
+    ref, nnd, resets = {}, {}, 0
     for vm, xs in pts.items():
         xs.sort()
         ref[vm] = sum((v2 - v1 if v2 >= v1 else v2) for (_, v1), (_, v2) in zip(xs, xs[1:]))
-    return ref
+        nnd[vm] = sum((v2 - v1 if v2 >= v1 else 0) for (_, v1), (_, v2) in zip(xs, xs[1:]))
+        resets += any(v2 < v1 for (_, v1), (_, v2) in zip(xs, xs[1:]))
+    return ref, nnd, resets
 
 
-def accounting(by, vms, ref):
+def rel_err(a, b):
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
+
+
+def accounting(by, vms, ref, nnd=None):
     exp = {v["uuid"]: float(v["cpu_seconds"]) for v in vms}
     exact, max_rel, bad, data_exact, max_data_rel = 0, 0.0, [], 0, 0.0
+    nnd_exact, max_nnd_rel = 0, 0.0
     for uuid, e in exp.items():
         g = by.get(uuid)
         got = 0.0 if g is None else float(g) / 1e9
@@ -241,6 +266,10 @@ def accounting(by, vms, ref):
         max_data_rel = max(max_data_rel, data_rel)
         if data_rel <= REL:
             data_exact += 1
+        if nnd is not None:
+            nr = rel_err(got * 1e9, nnd.get(uuid, 0))
+            max_nnd_rel = max(max_nnd_rel, nr)
+            nnd_exact += nr <= REL
         if rel <= REL:
             exact += 1
         else:
@@ -248,7 +277,8 @@ def accounting(by, vms, ref):
                         "got_raw": g, "rel_err": rel, "data_ref_ns": r, "data_rel_err": data_rel})
     extra = sorted(k for k in by if k not in exp)
     bad.sort(key=lambda m: -m["rel_err"])
-    return {"accounting_vms": len(exp), "accounting_exact": exact, "max_rel_err": max_rel,
+    more = {} if nnd is None else {"nnd_ref_exact": nnd_exact, "nnd_ref_max_rel_err": max_nnd_rel}
+    return {**more, "accounting_vms": len(exp), "accounting_exact": exact, "max_rel_err": max_rel,
             "accounting_extra_groups": extra, "accounting_mismatch_count": len(bad),
             "accounting_mismatches": bad[:50],
             "data_ref_exact": data_exact, "data_ref_max_rel_err": max_data_rel,
@@ -258,7 +288,7 @@ def accounting(by, vms, ref):
 
 def main():
     ap = argparse.ArgumentParser(description="query latency and accounting check")
-    ap.add_argument("--system", required=True, choices=("tsdbd", "victoriametrics"))
+    ap.add_argument("--system", required=True, choices=("tsdbd", "victoriametrics", "influxdb"))
     ap.add_argument("--url", required=True)
     ap.add_argument("--workload", required=True)
     ap.add_argument("--runs", type=int, default=30)
@@ -300,11 +330,13 @@ def main():
             best = {**best, "alternatives": alts}
         out["queries"][name] = best
 
-    if a.check_accounting or a.system == "victoriametrics":
+    if a.check_accounting or a.system != "tsdbd":
         if q3_by is None:
             out["accounting"] = {"error": "Q3 failed"}
         else:
-            acc = accounting(q3_by, truth["vms"], data_reference(a.workload, A, B))
+            ref, nnd, resets = data_reference(a.workload, A, B)
+            acc = accounting(q3_by, truth["vms"], ref, nnd if a.system == "influxdb" else None)
+            acc["data_reset_vms"] = resets
             acc["informational"] = a.system != "tsdbd"
             out["accounting"] = acc
             for m in acc["accounting_mismatches"][:20]:
@@ -320,7 +352,11 @@ def main():
             acc["summary"] = (f"accounting: {acc['accounting_vms']} VMs, {acc['accounting_exact']} exact within "
                               f"{REL:g}, max relative error {acc['max_rel_err']:.3g}; against the .lp data: "
                               f"{acc['data_ref_exact']} exact, max relative error {acc['data_ref_max_rel_err']:.3g} "
-                              f"(truth = data for {acc['truth_vs_data_exact']} VMs)")
+                              f"(truth = data for {acc['truth_vs_data_exact']} VMs; "
+                              f"{resets} VMs have a counter reset in the window)")
+            if "nnd_ref_exact" in acc:
+                acc["summary"] += (f"; against the sum of non-negative differences (resets dropped): "
+                                   f"{acc['nnd_ref_exact']} exact, max relative error {acc['nnd_ref_max_rel_err']:.3g}")
             print(f"{a.system} {acc['summary']}", file=sys.stderr)
             if a.system == "tsdbd" and (acc["accounting_exact"] != acc["accounting_vms"]
                                         or acc["accounting_extra_groups"]):

@@ -12,17 +12,20 @@ public final class LineProtocolIngester {
     public let batchSize: Int
     /// Points with more tags are rejected (`max tags per point exceeded: N > LIMIT`); 0 = unlimited.
     public let maxTagsPerPoint: Int
-    private var parser: LineProtocolParser
-    private var batch: WriteBatch
-    private var prefix: [UInt8] = []
-    /// Lines that failed to parse.
-    public private(set) var parseErrors = 0
-    /// The first `maxReasons` parse error messages.
-    public private(set) var reasons: [String] = []
     public let maxReasons = 10
+    private var parser: LineProtocolParser
+    /// Everything the per-point path mutates, as one value: `feed` moves it into a local for the
+    /// duration of a chunk, so the hot loop works on a uniquely referenced local (no class
+    /// property accesses, no dynamic exclusivity checks, no copy-on-write checks per sample).
+    private var state: State
+
+    /// Lines that failed to parse.
+    public var parseErrors: Int { state.parseErrors }
+    /// The first `maxReasons` parse error messages.
+    public var reasons: [String] { state.reasons }
     /// Points (lines) parsed, and samples (fields) produced.
-    public private(set) var points = 0
-    public private(set) var samples = 0
+    public var points: Int { state.points }
+    public var samples: Int { state.samples }
 
     public init(database: String, precision: Precision, now: Int64, maxLineLength: Int = 262_144, batchSize: Int = 5000,
                 maxTagsPerPoint: Int = 256) {
@@ -30,25 +33,30 @@ public final class LineProtocolIngester {
         self.batchSize = batchSize
         self.maxTagsPerPoint = maxTagsPerPoint
         parser = LineProtocolParser(precision: precision, defaultTime: now, maxLineLength: maxLineLength)
-        batch = WriteBatch(database: database, reservingCapacity: batchSize)
+        state = State(database: database, batchSize: batchSize, maxTagsPerPoint: maxTagsPerPoint, maxReasons: maxReasons)
     }
 
     /// Parses a chunk; calls `onBatch` for each full batch.
     public func feed(_ chunk: UnsafeRawBufferPointer, onBatch: (WriteBatch) throws -> Void) rethrows {
-        var full: [WriteBatch] = []
-        parser.feed(chunk, onPoint: { p in self.add(p, &full) }, onError: { self.noteError($0) })
+        var st = takeState()
+        parser.feed(chunk, onPoint: { p in st.add(p) }, onError: { st.noteError($0.reason) })
+        let full = st.full
+        st.full.removeAll()
+        state = st
         for b in full { try onBatch(b) }
     }
 
     /// Ends the stream (a last line without newline is parsed) and returns the final partial batch.
     public func finish() -> WriteBatch? {
-        var full: [WriteBatch] = []
-        parser.finish(onPoint: { p in self.add(p, &full) }, onError: { self.noteError($0) })
-        var rest = full
-        if !batch.isEmpty {
-            rest.append(batch)
-            batch = WriteBatch(database: database)
+        var st = takeState()
+        parser.finish(onPoint: { p in st.add(p) }, onError: { st.noteError($0.reason) })
+        var rest = st.full
+        st.full.removeAll()
+        if !st.batch.isEmpty {
+            rest.append(st.batch)
+            st.batch = WriteBatch(database: database)
         }
+        state = st
         if rest.isEmpty { return nil }
         if rest.count == 1 { return rest[0] }
         // Rare: finishing filled a batch exactly; merge the pieces.
@@ -57,45 +65,71 @@ public final class LineProtocolIngester {
         return merged
     }
 
-    private func noteError(_ e: LineError) {
-        noteError(e.reason)
+    /// Moves the state out, leaving an empty placeholder (so the local copy stays unique).
+    private func takeState() -> State {
+        var st = State(database: database, batchSize: batchSize, maxTagsPerPoint: maxTagsPerPoint, maxReasons: maxReasons, empty: true)
+        swap(&st, &state)
+        return st
     }
 
-    private func noteError(_ reason: String) {
-        parseErrors += 1
-        if reasons.count < maxReasons { reasons.append(reason) }
-    }
+    struct State {
+        let database: String
+        let batchSize: Int
+        let maxTagsPerPoint: Int
+        let maxReasons: Int
+        var batch: WriteBatch
+        var prefix: [UInt8] = []
+        var full: [WriteBatch] = []
+        var parseErrors = 0
+        var reasons: [String] = []
+        var points = 0
+        var samples = 0
 
-    private func add(_ p: Point, _ full: inout [WriteBatch]) {
-        if maxTagsPerPoint > 0 && p.tagCount > maxTagsPerPoint {
-            noteError("max tags per point exceeded: \(p.tagCount) > \(maxTagsPerPoint)")
-            return
+        init(database: String, batchSize: Int, maxTagsPerPoint: Int, maxReasons: Int, empty: Bool = false) {
+            self.database = database
+            self.batchSize = batchSize
+            self.maxTagsPerPoint = maxTagsPerPoint
+            self.maxReasons = maxReasons
+            batch = empty ? WriteBatch(database: database) : WriteBatch(database: database, reservingCapacity: batchSize)
         }
-        prefix.removeAll(keepingCapacity: true)
-        SeriesKeyCoder.appendComponent(p.measurement, to: &prefix)
-        SeriesKeyCoder.appendVarint(UInt64(p.tagCount), to: &prefix)
-        for i in 0..<p.tagCount {
-            SeriesKeyCoder.appendComponent(p.tagKey(i), to: &prefix)
-            SeriesKeyCoder.appendComponent(p.tagValue(i), to: &prefix)
+
+        mutating func noteError(_ reason: String) {
+            parseErrors += 1
+            if reasons.count < maxReasons { reasons.append(reason) }
         }
-        points += 1
-        prefix.withUnsafeBytes { pre in
-            for i in 0..<p.fieldCount {
-                let f = p.fieldKey(i)
-                switch p.fieldValue(i) {
-                case .float(let d): batch.append(canonicalPrefix: pre, field: f, timestamp: p.timestamp, type: .float, bits: d.bitPattern)
-                case .int(let v): batch.append(canonicalPrefix: pre, field: f, timestamp: p.timestamp, type: .integer, bits: UInt64(bitPattern: v))
-                case .uint(let v): batch.append(canonicalPrefix: pre, field: f, timestamp: p.timestamp, type: .unsigned, bits: v)
-                case .bool(let b): batch.append(canonicalPrefix: pre, field: f, timestamp: p.timestamp, type: .boolean, bits: b ? 1 : 0)
-                case .string(let s):
-                    batch.append(canonicalPrefix: pre, field: f, timestamp: p.timestamp, value: .string(String(decoding: s, as: UTF8.self)))
+
+        mutating func add(_ p: Point) {
+            if maxTagsPerPoint > 0 && p.tagCount > maxTagsPerPoint {
+                noteError("max tags per point exceeded: \(p.tagCount) > \(maxTagsPerPoint)")
+                return
+            }
+            prefix.removeAll(keepingCapacity: true)
+            SeriesKeyCoder.appendComponent(p.measurement, to: &prefix)
+            SeriesKeyCoder.appendVarint(UInt64(p.tagCount), to: &prefix)
+            for i in 0..<p.tagCount {
+                SeriesKeyCoder.appendComponent(p.tagKey(i), to: &prefix)
+                SeriesKeyCoder.appendComponent(p.tagValue(i), to: &prefix)
+            }
+            points += 1
+            let t = p.timestamp
+            prefix.withUnsafeBytes { pre in
+                for i in 0..<p.fieldCount {
+                    let f = p.fieldKey(i)
+                    switch p.fieldValue(i) {
+                    case .float(let d): batch.append(canonicalPrefix: pre, field: f, timestamp: t, type: .float, bits: d.bitPattern)
+                    case .int(let v): batch.append(canonicalPrefix: pre, field: f, timestamp: t, type: .integer, bits: UInt64(bitPattern: v))
+                    case .uint(let v): batch.append(canonicalPrefix: pre, field: f, timestamp: t, type: .unsigned, bits: v)
+                    case .bool(let b): batch.append(canonicalPrefix: pre, field: f, timestamp: t, type: .boolean, bits: b ? 1 : 0)
+                    case .string(let s):
+                        batch.append(canonicalPrefix: pre, field: f, timestamp: t, value: .string(String(decoding: s, as: UTF8.self)))
+                    }
                 }
             }
-        }
-        samples += p.fieldCount
-        if batch.count >= batchSize {
-            full.append(batch)
-            batch = WriteBatch(database: database, reservingCapacity: batchSize)
+            samples += p.fieldCount
+            if batch.count >= batchSize {
+                full.append(batch)
+                batch = WriteBatch(database: database, reservingCapacity: batchSize)
+            }
         }
     }
 }
