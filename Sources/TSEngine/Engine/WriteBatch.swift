@@ -35,7 +35,7 @@ public struct WriteBatch: Sendable {
     /// `SeriesKey`) followed by the field name: the form protocol parsers produce per line.
     public mutating func append(canonicalPrefix prefix: UnsafeRawBufferPointer, field: UnsafeRawBufferPointer,
                                 timestamp: Int64, value: Value) {
-        arena.append(contentsOf: prefix)
+        SeriesKeyCoder.appendBytes(prefix, to: &arena)
         SeriesKeyCoder.appendComponent(field, to: &arena)
         finish(timestamp, value)
     }
@@ -51,7 +51,7 @@ public struct WriteBatch: Sendable {
 
     @usableFromInline
     mutating func appendKey(_ prefix: UnsafeRawBufferPointer, _ field: UnsafeRawBufferPointer) {
-        arena.append(contentsOf: prefix)
+        SeriesKeyCoder.appendBytes(prefix, to: &arena)
         SeriesKeyCoder.appendComponent(field, to: &arena)
     }
 

@@ -101,7 +101,15 @@ public enum SeriesKeyCoder {
     @inlinable
     public static func appendComponent(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         appendVarint(UInt64(bytes.count), to: &out)
-        out.append(contentsOf: bytes)
+        appendBytes(bytes, to: &out)
+    }
+
+    /// Appends raw bytes with one copy (typed, contiguous: `append(contentsOf:)` takes its
+    /// memcpy path; a raw buffer would be appended element by element).
+    @inlinable
+    public static func appendBytes(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        out.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
     }
 
     static func readVarint(_ b: UnsafeRawBufferPointer, _ pos: inout Int) -> UInt64? {

@@ -69,7 +69,7 @@ struct WALBatchEncoder {
         Varint.put(UInt64(id), into: &defsBuf)
         defsBuf.append(type.rawValue)
         Varint.put(UInt64(canonicalKey.count), into: &defsBuf)
-        defsBuf.append(contentsOf: canonicalKey)
+        SeriesKeyCoder.appendBytes(canonicalKey, to: &defsBuf)
         defCount += 1
     }
 
@@ -113,7 +113,7 @@ struct WALBatchEncoder {
                 p.storeBytes(of: bits.littleEndian, toByteOffset: n, as: UInt64.self)
                 n += 8
             }
-            samplesBuf.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0..<n]))
+            SeriesKeyCoder.appendBytes(UnsafeRawBufferPointer(rebasing: p[0..<n]), to: &samplesBuf)
         }
     }
 
