@@ -186,6 +186,35 @@ final class RollupTests: XCTestCase {
         try assertRollupsEqualRaw(f, steps: ["5m"])
     }
 
+    /// A data directory written without rollups (an older tsdbd, or levels turned off) gets its
+    /// levels backfilled; until then queries read raw data and stay correct.
+    func testBackfillOfExistingRawSegments() throws {
+        let dir = TempDir()
+        var o = quietOptions()
+        o.rollups = .none
+        var e = try Engine(path: dir.path, options: o)
+        var b = WriteBatch(database: "db")
+        for m in 0..<(3 * 1440) { b.append(SeriesKey("cpu", ["host": "a"], field: "value"), t0 + Int64(m) * Self.minute, .float(Double(m % 97))) }
+        try e.append(b)
+        try e.flush()
+        try e.close()
+        o.rollups = .standard
+        e = try Engine(path: dir.path, options: o)
+        let q = "SELECT mean(value), max(value) FROM cpu WHERE time >= '2026-01-01T00:00:00Z' AND time < '2026-01-04T00:00:00Z' GROUP BY time(1h)"
+        let exec = QueryExecutor(engine: e)
+        let before = exec.execute(try InfluxQLParser.parse(q), database: "db", options: QueryOptions(now: t0 + 4 * Self.day))[0]
+        XCTAssertEqual(before.level, "raw", "levels not backfilled yet: raw data answers")
+        try e.flush()  // runs the backfill
+        let after = exec.execute(try InfluxQLParser.parse(q), database: "db", options: QueryOptions(now: t0 + 4 * Self.day))[0]
+        XCTAssertEqual(after.level, "1h")
+        XCTAssertTrue(Self.equal(after.series, before.series))
+        try e.close()
+        e = try Engine(path: dir.path, options: o)
+        XCTAssertEqual(QueryExecutor(engine: e).execute(try InfluxQLParser.parse(q), database: "db", options: QueryOptions(now: t0 + 4 * Self.day))[0].level, "1h",
+                       "the backfill is remembered")
+        try e.close()
+    }
+
     func testLevelChoiceAndErrors() throws {
         let f = try fixture()
         try load(f)

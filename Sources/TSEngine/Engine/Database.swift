@@ -19,6 +19,8 @@ final class Database {
     var levels: [String: Database] = [:]
     /// While a seal has written raw segments but not yet their rollups: the earliest time they hold.
     var rollupPendingMinT: Int64?
+    /// Levels that must be computed from the existing raw segments (see `planBackfill`).
+    var backfillLevels: [RollupLevel] = []
     /// Buckets whose rollup failed in the last seal; the next seal retries them.
     var rollupRetry: [UInt32: [Int64]] = [:]
 

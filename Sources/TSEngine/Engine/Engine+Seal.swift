@@ -20,6 +20,8 @@ extension Engine {
 
     /// `seal` for callers that already hold the maintenance lock.
     func sealHoldingMaintenance() throws {
+        // Rollups missing for raw segments written before their level existed.
+        try backfillRollupsHoldingMaintenance()
         // Freeze: swap each non-empty head for an empty one and rotate the WAL, atomically
         // with respect to appends (both under the engine lock).
         let (work, walIndex): ([Database], Int) = try lock.withLock {

@@ -110,6 +110,8 @@ public final class Engine: @unchecked Sendable {
         if report.records > 0 {
             options.log(.info, "replayed \(report.records) WAL records (\(report.bytes) bytes) in \(replayNanos / 1_000_000) ms")
         }
+        // Levels that do not yet cover the raw segments (an older data directory, a new level).
+        for db in databases.values { try planBackfill(db) }
         // A DELETE interrupted before its rollups were fixed: finish it now.
         for db in databases.values where db.tombstones.hasPendingRollups {
             maintenance.lock()
@@ -211,6 +213,7 @@ public final class Engine: @unchecked Sendable {
         try Database.validate(name)
         let d = Database(name: name, dir: dbRoot + "/" + name, blockRange: options.blockRange)
         try Platform.makeDirectories(d.segmentsDir)
+        try planBackfill(d)  // no segments yet: writes the level markers
         databases[name] = d
         return d
     }
@@ -269,7 +272,7 @@ public final class Engine: @unchecked Sendable {
             wakeup.lock.unlock()
             if lock.withLock({ closed }) { return }
             do {
-                if sealNeeded() { try seal() }
+                if sealNeeded() || lock.withLock({ databases.values.contains { !$0.backfillLevels.isEmpty } }) { try seal() }
                 try compactAll(limit: 1)
                 try applyRetention()
                 lock.withLock { maintenanceError = nil }
