@@ -35,8 +35,13 @@ extension Engine {
     }
 
     /// The per-sample loop, over plain `inout` state so the optimizer sees no class accesses.
+    /// Two passes: first every sample's series is resolved (lookups, new series, type checks,
+    /// WAL definitions); then, with the head's series array grown once, samples are appended
+    /// through one mutable buffer (no per-sample uniqueness check of the outer array).
     static func ingest(_ batch: WriteBatch, database: String, limit: Int, catalog: inout SeriesCatalog, head: inout Head,
                        wal enc: inout WALBatchEncoder, result: inout AppendResult) {
+        var ids = [UInt32](repeating: 0, count: batch.count)
+        var maxID: UInt32 = 0
         batch.arena.withUnsafeBytes { arena in
             var start = 0
             for i in 0..<batch.count {
@@ -66,18 +71,37 @@ extension Engine {
                     id = new
                     enc.addDef(id: id, type: type, canonicalKey: key)
                 }
-                let t = batch.timestamps[i]
-                if type == .string {
-                    let s = batch.strings[Int(batch.bits[i])]
-                    head.append(id, t, string: s)
-                    enc.addSample(id: id, timestamp: t, type: type, bits: 0, string: s)
-                } else {
-                    head.append(id, t, batch.bits[i])
-                    enc.addSample(id: id, timestamp: t, type: type, bits: batch.bits[i], string: nil)
-                }
-                result.written += 1
+                ids[i] = id
+                if id > maxID { maxID = id }
             }
         }
+        if maxID == 0 { return }
+        head.ensure(maxID)
+        var written = 0, bytes = 0
+        var lo = head.minT, hi = head.maxT
+        head.series.withUnsafeMutableBufferPointer { series in
+            for i in 0..<batch.count {
+                let id = ids[i]
+                if id == 0 { continue }
+                let t = batch.timestamps[i]
+                let type = batch.types[i]
+                if type == .string {
+                    let s = batch.strings[Int(batch.bits[i])]
+                    series[Int(id)].append(t, string: s)
+                    enc.addSample(id: id, timestamp: t, type: type, bits: 0, string: s)
+                    bytes += 16 + s.utf8.count
+                } else {
+                    series[Int(id)].append(t, batch.bits[i])
+                    enc.addSample(id: id, timestamp: t, type: type, bits: batch.bits[i], string: nil)
+                    bytes += 16
+                }
+                if t < lo { lo = t }
+                if t > hi { hi = t }
+                written += 1
+            }
+        }
+        head.noteBatch(samples: written, bytes: bytes, minT: lo, maxT: hi)
+        result.written += written
     }
 
     /// Convenience: append one sample.

@@ -103,6 +103,14 @@ struct Head {
         note(t, 16 + string.utf8.count)
     }
 
+    /// The counters of a batch appended through `series` directly (see `Engine.ingest`).
+    mutating func noteBatch(samples n: Int, bytes b: Int, minT lo: Int64, maxT hi: Int64) {
+        sampleCount += n
+        bytes += b
+        if lo < minT { minT = lo }
+        if hi > maxT { maxT = hi }
+    }
+
     @inline(__always)
     private mutating func note(_ t: Int64, _ b: Int) {
         sampleCount += 1
