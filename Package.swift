@@ -46,7 +46,7 @@ let package = Package(
         // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
         .target(name: "TSClient", dependencies: ["InfluxQL"]),
         // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
-        .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL"]),
+        .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL", "TSQuery"]),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [

@@ -114,7 +114,7 @@ public struct Accountant: Sendable {
         var records: [RecordKey: UsageRecord] = [:]
         let mapped = config.mapping[vm]
         for (t2, v2) in points {
-            let b = floor(t2, config.bucket)
+            let b = alignDown(t2, config.bucket)
             let facts = history.facts(at: t2) ?? mapped ?? VMFacts()
             // Records are per (bucket, project, hypervisor, site): the stored series' tags. vCPUs
             // and HS06 weigh each pair; the record keeps the latest values for display.
@@ -239,7 +239,3 @@ struct FactHistory {
     }
 }
 
-func floor(_ t: Int64, _ w: Int64) -> Int64 {
-    let q = t / w
-    return (t % w < 0 ? q - 1 : q) * w
-}

@@ -55,7 +55,7 @@ public final class AccountingJob: @unchecked Sendable {
         if series.isEmpty { return report }
         let h = config.bucket
         // An hour is complete once a sample of its end could no longer be in flight.
-        let end = floor(clock() - config.maxGap, h)
+        let end = alignDown(clock() - config.maxGap, h)
         let old = watermark()
         let snaps = try engine.snapshot(config.database, series.values.flatMap { $0 }, range: .all)
         guard let first = snaps.compactMap(\.minTime).min(), let lastData = snaps.compactMap(\.maxTime).max() else { return report }
@@ -63,10 +63,10 @@ public final class AccountingJob: @unchecked Sendable {
         if let w = old {
             start = w - lateHorizon
         } else {
-            start = floor(first, h)
+            start = alignDown(first, h)
         }
         // Hours after the last sample hold nothing: no need to compute them.
-        let computeEnd = min(end, floor(lastData, h) + h)
+        let computeEnd = min(end, alignDown(lastData, h) + h)
         // Late samples in older hours, found by their 1 h rollup counts.
         var late: Set<Int64> = []
         if let w = old {
@@ -235,8 +235,8 @@ public final class AccountingJob: @unchecked Sendable {
     public func reportRecords(range: TimeRange) throws -> [UsageRecord] {
         let h = config.bucket
         guard let w = watermark() else { return try accountant.usage(range: range) }
-        let a = range.min == .min ? Int64.min : (floor(range.min, h) == range.min ? range.min : floor(range.min, h) + h)
-        let b = min(range.max == .max ? Int64.max : floor(range.max + 1, h), w)
+        let a = range.min == .min ? Int64.min : (alignDown(range.min, h) == range.min ? range.min : alignDown(range.min, h) + h)
+        let b = min(range.max == .max ? Int64.max : alignDown(range.max + 1, h), w)
         guard a != .min, a < b else { return try accountant.usage(range: range) }
         var out: [UsageRecord] = []
         if range.min < a { out += try accountant.usage(range: TimeRange(min: range.min, max: a - 1)) }

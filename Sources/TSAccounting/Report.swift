@@ -1,5 +1,6 @@
 import InfluxQL
 import TSEngine
+import TSQuery
 
 /// The dimensions a report groups by.
 public enum ReportDimension: String, Sendable, CaseIterable {
@@ -98,7 +99,7 @@ public enum AccountingReport {
 
     public static func json(_ rows: [ReportRow]) -> String {
         "[" + rows.map { r in
-            var f = r.group.map { "\(quote($0.dimension.rawValue)):\(quote($0.value))" }
+            var f = r.group.map { "\(ResultEncoding.quote($0.dimension.rawValue)):\(ResultEncoding.quote($0.value))" }
             f.append("\"cpu_hours\":\(num(r.cpuHours))")
             f.append("\"wall_hours\":\(num(r.wallHours))")
             f.append("\"vcpu_hours\":\(num(r.vcpuHours))")
@@ -113,7 +114,7 @@ public enum AccountingReport {
         guard let first = rows.first else { return "cpu_hours,wall_hours,vcpu_hours,hs06_hours,efficiency,vms\n" }
         var o = (first.group.map(\.dimension.rawValue) + ["cpu_hours", "wall_hours", "vcpu_hours", "hs06_hours", "efficiency", "vms"]).joined(separator: ",") + "\n"
         for r in rows {
-            let cells = r.group.map { csvField($0.value) } + [num(r.cpuHours), num(r.wallHours), num(r.vcpuHours), num(r.hs06Hours),
+            let cells = r.group.map { ResultEncoding.csvField($0.value) } + [num(r.cpuHours), num(r.wallHours), num(r.vcpuHours), num(r.hs06Hours),
                                                             r.efficiency.map(num) ?? "", String(r.vms.count)]
             o += cells.joined(separator: ",") + "\n"
         }
@@ -243,24 +244,6 @@ public enum AccountingReport {
             s += "." + String(repeating: "0", count: places)
         }
         return s
-    }
-
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            default:
-                if u.value < 0x20 { o += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
-                else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
-
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : s
     }
 
     /// (year, month, day) of a time in ns, UTC.

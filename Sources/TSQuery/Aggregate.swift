@@ -401,10 +401,7 @@ struct Buckets {
     }
 
     static func floor(_ t: Int64, _ interval: Int64, _ offset: Int64) -> Int64 {
-        let x = t &- offset
-        var q = x / interval
-        if x % interval < 0 { q -= 1 }
-        return q &* interval &+ offset
+        alignDown(t &- offset, interval) &+ offset
     }
 
     @inline(__always)

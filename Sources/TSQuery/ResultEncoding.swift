@@ -158,7 +158,8 @@ public enum ResultEncoding {
         }
     }
 
-    static func csvField(_ s: String) -> String {
+    /// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
+    public static func csvField(_ s: String) -> String {
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

@@ -69,21 +69,14 @@ struct RollupPlan {
         let w = level.width
         let a = range.min == .min ? Int64.min : ceil(range.min, w)
         let endExclusive = Swift.min(range.max == .max ? Int64.max : range.max + 1, info.completeBefore)
-        let b = endExclusive == .max ? Int64.max : RollupBuilderMath.floor(endExclusive, w)
+        let b = endExclusive == .max ? Int64.max : alignDown(endExclusive, w)
         guard a != .min, b != .max, a < b else { return try refuse("no complete level bucket in the range") }
         return RollupPlan(level: level, interior: TimeRange(min: a, max: b - 1))
     }
 
     private static func ceil(_ t: Int64, _ w: Int64) -> Int64 {
-        let f = RollupBuilderMath.floor(t, w)
+        let f = alignDown(t, w)
         return f == t ? t : f + w
-    }
-}
-
-enum RollupBuilderMath {
-    static func floor(_ t: Int64, _ w: Int64) -> Int64 {
-        let q = t / w
-        return (t % w < 0 ? q - 1 : q) * w
     }
 }
 

@@ -100,7 +100,7 @@ struct SelectExecutor {
         }
 
         var range = cond.range
-        if let g = stmt.groupByTime {
+        if stmt.groupByTime != nil {
             if !cond.hasUpperBound { range.max = options.now }
             if !cond.hasLowerBound {
                 // No lower bound: start at the earliest data of the selected series.
@@ -109,7 +109,6 @@ struct SelectExecutor {
                 guard let first else { return ([], nil) }
                 range.min = first
             }
-            _ = g
         }
         if range.isEmpty { return ([], nil) }
         let plan = aggregate ? try RollupPlan.choose(engine, db: db, measurement: m, stmt: stmt, columns: columns, fieldTypes: fieldTypes,

@@ -32,8 +32,8 @@ extension Engine {
             let levels = policy.levels(for: info.key.measurement)
             guard let coarse = levels.last?.width else { continue }
             let ref = SeriesRef(id: t.id, key: info.key, type: info.type)
-            let a = t.range.min == .min ? Int64.min : RollupBuilder.bucket(t.range.min, coarse)
-            let bEnd = t.range.max == .max ? Int64.max : RollupBuilder.bucket(t.range.max, coarse) &+ coarse &- 1
+            let a = t.range.min == .min ? Int64.min : alignDown(t.range.min, coarse)
+            let bEnd = t.range.max == .max ? Int64.max : alignDown(t.range.max, coarse) &+ coarse &- 1
             let expanded = TimeRange(min: a, max: bEnd)
             for level in levels {
                 for stat in RollupStat.allCases {
@@ -45,10 +45,10 @@ extension Engine {
             // Recompute every coarse bucket that still has raw data, and the one of the next sample.
             var buckets = Set<Int64>()
             try scan(try snapshot(db.name, [ref], range: expanded)[0], range: expanded) { cols in
-                for ts in cols.timestamps { buckets.insert(RollupBuilder.bucket(ts, coarse)) }
+                for ts in cols.timestamps { buckets.insert(alignDown(ts, coarse)) }
                 return true
             }
-            if bEnd < .max, let next = try firstSample(db.name, ref, atOrAfter: bEnd + 1) { buckets.insert(RollupBuilder.bucket(next, coarse)) }
+            if bEnd < .max, let next = try firstSample(db.name, ref, atOrAfter: bEnd + 1) { buckets.insert(alignDown(next, coarse)) }
             dirty[t.id, default: []].formUnion(buckets)
         }
         for (name, tombs) in levelTombs {

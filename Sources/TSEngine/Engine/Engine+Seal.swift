@@ -117,10 +117,7 @@ extension Engine {
         return dirty
     }
 
-    func windowStart(_ t: Int64, _ r: Int64) -> Int64 {
-        let q = t / r
-        return (t % r < 0 ? q - 1 : q) * r
-    }
+    func windowStart(_ t: Int64, _ r: Int64) -> Int64 { alignDown(t, r) }
 
     /// Compacts up to `limit` windows that hold several segments.
     func compactAll(limit: Int) throws {

@@ -18,3 +18,11 @@ public struct TimeRange: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "[\(min), \(max)]" }
 }
+
+/// The largest multiple of `width` (> 0) at or below `t`: the start of t's bucket, window or
+/// hour. The one floor-alignment used by segments, rollups, queries and accounting.
+@inlinable
+public func alignDown(_ t: Int64, _ width: Int64) -> Int64 {
+    let q = t / width
+    return (t % width < 0 ? q &- 1 : q) &* width
+}

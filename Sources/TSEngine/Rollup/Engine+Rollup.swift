@@ -20,7 +20,7 @@ extension Engine {
             var buckets: [Int64] = []
             var k = 0
             while k < s.count {
-                let b = RollupBuilder.bucket(s.timestamp(k), w)
+                let b = alignDown(s.timestamp(k), w)
                 buckets.append(b)
                 k = b > Int64.max - w ? s.count : s.lowerBound(b + w)
             }
@@ -101,7 +101,7 @@ extension Engine {
     private func extendedRanges(_ db: Database, _ ref: SeriesRef, _ buckets: [Int64], _ w: Int64) throws -> [(Int64, Int64)] {
         var starts = Set(buckets)
         for b in buckets where !starts.contains(b + w) {
-            if let t = try firstSample(db.name, ref, atOrAfter: b + w) { starts.insert(RollupBuilder.bucket(t, w)) }
+            if let t = try firstSample(db.name, ref, atOrAfter: b + w) { starts.insert(alignDown(t, w)) }
         }
         var out: [(Int64, Int64)] = []
         for b in starts.sorted() {
@@ -342,7 +342,7 @@ extension Engine {
             for (i, seg) in segs.enumerated() {
                 var dirty: [UInt32: [Int64]] = [:]
                 var buckets: [Int64] = []
-                var b = RollupBuilder.bucket(seg.minT, coarse)
+                var b = alignDown(seg.minT, coarse)
                 while b <= seg.maxT { buckets.append(b); b += coarse }
                 for id in seg.seriesIDs { dirty[id] = buckets }
                 try computeRollups(db, dirty)

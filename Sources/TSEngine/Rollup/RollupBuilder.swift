@@ -43,11 +43,6 @@ struct RollupBuilder {
         self.type = type
     }
 
-    static func bucket(_ t: Int64, _ w: Int64) -> Int64 {
-        let q = t / w
-        return (t % w < 0 ? q - 1 : q) * w
-    }
-
     private mutating func open(_ b: Int64, _ t: Int64) {
         starts.append(b)
         counts.append(0)
@@ -63,7 +58,7 @@ struct RollupBuilder {
 
     /// Adds one sample; `previous` is the value of the sample before it (nil for none).
     mutating func add(_ t: Int64, float v: Double, previous: Double?) {
-        let b = RollupBuilder.bucket(t, width)
+        let b = alignDown(t, width)
         if starts.last != b { open(b, t); firsts[firsts.count - 1] = v }
         let k = starts.count - 1
         counts[k] += 1
@@ -76,7 +71,7 @@ struct RollupBuilder {
     }
 
     mutating func add(_ t: Int64, integer v: Int64, previous: Double?) {
-        let b = RollupBuilder.bucket(t, width)
+        let b = alignDown(t, width)
         if starts.last != b { open(b, t); ifirsts[ifirsts.count - 1] = v }
         let k = starts.count - 1
         counts[k] += 1
