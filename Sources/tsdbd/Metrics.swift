@@ -66,6 +66,10 @@ enum MetricsText {
         metric("tsdbd_wal_bytes_total", "counter", "WAL bytes written.", [("", Double(w.bytesWritten))])
         metric("tsdbd_wal_bytes_on_disk", "gauge", "Bytes in WAL files.", [("", Double(s.walBytesOnDisk))])
         metric("tsdbd_wal_corrupt_tails_truncated_total", "counter", "Torn or corrupt WAL tails truncated at startup.", [("", Double(w.corruptTailsTruncated))])
+        metric("tsdbd_wal_no_space_total", "counter", "WAL group writes refused by a full disk (ENOSPC/EDQUOT); the writes were answered 507.", [("", Double(w.noSpaceErrors))])
+        metric("tsdbd_wal_out_of_space", "gauge", "1 while the last WAL write found the disk full.", [("", w.outOfSpace ? 1 : 0)])
+        metric("tsdbd_wal_failed", "gauge", "1 after an fsync or write error: writes are refused until restart.", [("", w.failed ? 1 : 0)])
+        metric("tsdbd_wal_replayed_records", "gauge", "WAL records replayed at the last startup (the good prefix, when a tail was truncated).", [("", Double(w.replayedRecords))])
         metric("tsdbd_wal_replay_seconds", "gauge", "Duration of the last WAL replay.", [("", Double(w.replayNanos) / 1e9)])
         // Histograms with power-of-two buckets.
         func histogram(_ name: String, _ help: String, _ buckets: [UInt64], scale: Double, sum: Double, count: UInt64) {

@@ -111,11 +111,11 @@ import TSEncoding
         let dir = TempDir()
         let wal = try WAL(dir: dir.path, nextIndex: 1, policy: .always)
         let prefix = dir.path
-        Platform.faultHook = Platform.FaultHook(beforeSync: { p in p.hasPrefix(prefix) ? EIO : nil })
-        defer { Platform.faultHook = nil }
+        let hook = Platform.installFaultHook(Platform.FaultHook(beforeSync: { p in p.hasPrefix(prefix) ? EIO : nil }))
+        defer { Platform.removeFaultHook(hook) }
         let seq = try [UInt8]([1]).withUnsafeBytes { try wal.enqueue($0) }
         #expect(throws: EngineError.self) { try wal.waitDurable(seq) }
-        Platform.faultHook = nil
+        Platform.removeFaultHook(hook)
         // No retry-and-continue: the WAL stays failed.
         #expect(throws: EngineError.self) { _ = try [UInt8]([2]).withUnsafeBytes { try wal.enqueue($0) } }
         #expect(wal.isFailed)

@@ -173,12 +173,12 @@ final class RollupTests: XCTestCase {
         // Writes under this directory's levels fail: the seal's rollup step throws after the raw
         // segments are written; the WAL still holds the data (as after kill -9 at that moment).
         let marker = f.dir.path + "/db/db/levels/"
-        Platform.faultHook = Platform.FaultHook(beforeWrite: { path, _ in path.hasPrefix(marker) ? EIO : nil })
+        let hook = Platform.installFaultHook(Platform.FaultHook(beforeWrite: { path, _ in path.hasPrefix(marker) ? EIO : nil }))
         var b = WriteBatch(database: "db")
         for m in 0..<240 { b.append(SeriesKey("cpu", ["host": "a"], field: "value"), t0 + 31 * Self.day + Int64(m) * Self.minute, .float(Double(m))) }
         try f.engine.append(b)
         XCTAssertThrowsError(try f.engine.flush())
-        Platform.faultHook = nil
+        Platform.removeFaultHook(hook)
         // Still correct in this process: the failed buckets are served raw until retried.
         try assertRollupsEqualRaw(f, steps: ["1h"])
         try f.reopen()

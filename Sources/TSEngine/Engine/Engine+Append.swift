@@ -8,11 +8,17 @@ extension Engine {
     /// sample only (reported in the result); all others are written. Out-of-order and
     /// duplicate timestamps are accepted; for a repeated timestamp the last write wins.
     /// Throws only when nothing could be written: engine closed, database missing (with
-    /// auto-create off), or the WAL failed.
+    /// auto-create off), the WAL failed, or the disk is full (`EngineError.io` with ENOSPC or
+    /// EDQUOT; not fatal: the batch is not acknowledged, but when it reached the head before
+    /// the group write failed it is kept and made durable once space is back, so a refused
+    /// batch may still appear — retrying it is safe, the last write of a timestamp wins).
     @discardableResult
     public func append(_ batch: WriteBatch) throws -> AppendResult {
         var result = AppendResult()
         if batch.isEmpty { return result }
+        // After a full disk: write the kept WAL group first, or refuse this batch (ENOSPC)
+        // before it touches the head.
+        try wal.retryAfterNoSpace()
         var enc = WALBatchEncoder()
         let seq: UInt64
         let needSeal: Bool

@@ -24,20 +24,25 @@ extension Engine {
         try backfillRollupsHoldingMaintenance()
         // Freeze: swap each non-empty head for an empty one and rotate the WAL, atomically
         // with respect to appends (both under the engine lock).
-        let (work, walIndex): ([Database], Int) = try lock.withLock {
+        // A database with a frozen head left over from a failed seal and new data in its head
+        // cannot freeze that head now (one frozen slot): its WAL records must then outlive this
+        // seal, so no WAL file is removed this time (the next seal freezes it).
+        let (work, walIndex, headLeft): ([Database], Int, Bool) = try lock.withLock {
             if closed { throw EngineError.closed }
             sealRequested = false
             var work: [Database] = []
+            var headLeft = false
             for db in databases.values {
                 if db.frozen != nil {
                     work.append(db)  // left over from a failed seal: write it first
+                    if !db.head.isEmpty { headLeft = true }
                 } else if !db.head.isEmpty {
                     db.frozen = db.head
                     db.head = Head()
                     work.append(db)
                 }
             }
-            return (work, work.isEmpty ? 0 : try wal.rotate())
+            return (work, work.isEmpty ? 0 : try wal.rotate(), headLeft)
         }
         if work.isEmpty { return }
         for db in work {
@@ -54,7 +59,11 @@ extension Engine {
             }
             lock.withLock { db.rollupPendingMinT = nil }
         }
-        try wal.removeFiles(below: walIndex)
+        if headLeft {
+            requestSeal()
+        } else {
+            try wal.removeFiles(below: walIndex)
+        }
         lock.withLock { seals += 1 }
     }
 

@@ -23,11 +23,43 @@ public enum Platform {
         }
     }
 
-    nonisolated(unsafe) private static var _hook: FaultHook? = nil
+    nonisolated(unsafe) private static var hooks: [Int: FaultHook] = [:]
+    nonisolated(unsafe) private static var nextHookID = 0
     private static let hookLock = Lock()
-    public static var faultHook: FaultHook? {
-        get { hookLock.withLock { _hook } }
-        set { hookLock.withLock { _hook = newValue } }
+
+    /// Installs a hook until `removeFaultHook` (several may be active, e.g. tests running in
+    /// parallel on different directories: each filters by its own path prefix).
+    public static func installFaultHook(_ h: FaultHook) -> Int {
+        hookLock.withLock {
+            nextHookID += 1
+            hooks[nextHookID] = h
+            return nextHookID
+        }
+    }
+
+    public static func removeFaultHook(_ id: Int) {
+        hookLock.withLock { _ = hooks.removeValue(forKey: id) }
+    }
+
+    /// Runs `body` with `h` installed.
+    public static func withFaultHook<T>(_ h: FaultHook, _ body: () throws -> T) rethrows -> T {
+        let id = installFaultHook(h)
+        defer { removeFaultHook(id) }
+        return try body()
+    }
+
+    private static func injectedWriteError(_ path: String, _ bytes: Int) -> Int32? {
+        hookLock.withLock {
+            for h in hooks.values { if let e = h.beforeWrite(path, bytes) { return e } }
+            return nil
+        }
+    }
+
+    private static func injectedSyncError(_ path: String) -> Int32? {
+        hookLock.withLock {
+            for h in hooks.values { if let e = h.beforeSync(path) { return e } }
+            return nil
+        }
     }
 
     public static func errorString(_ e: Int32) -> String {
@@ -52,7 +84,7 @@ public enum Platform {
 
     /// Writes all bytes at the current offset (retrying short writes and EINTR).
     public static func writeAll(_ f: File, _ buf: UnsafeRawBufferPointer) throws {
-        if let e = faultHook?.beforeWrite(f.path, buf.count) { throw EngineError.io(op: "write", path: f.path, errno: e) }
+        if let e = injectedWriteError(f.path, buf.count) { throw EngineError.io(op: "write", path: f.path, errno: e) }
         var off = 0
         while off < buf.count {
             let n = Glibc.write(f.fd, buf.baseAddress! + off, buf.count - off)
@@ -85,7 +117,7 @@ public enum Platform {
 
     /// fdatasync: data and the metadata needed to read it back (file size).
     public static func sync(_ f: File) throws {
-        if let e = faultHook?.beforeSync(f.path) { throw EngineError.io(op: "fsync", path: f.path, errno: e) }
+        if let e = injectedSyncError(f.path) { throw EngineError.io(op: "fsync", path: f.path, errno: e) }
         if fdatasync(f.fd) != 0 { throw EngineError.io(op: "fsync", path: f.path, errno: errno) }
     }
 
@@ -115,7 +147,7 @@ public enum Platform {
     public static func syncDirectory(_ path: String) throws {
         let d = try open(path, flags: O_RDONLY | O_DIRECTORY)
         defer { close(d) }
-        if let e = faultHook?.beforeSync(path) { throw EngineError.io(op: "fsync", path: path, errno: e) }
+        if let e = injectedSyncError(path) { throw EngineError.io(op: "fsync", path: path, errno: e) }
         if fsync(d.fd) != 0 { throw EngineError.io(op: "fsync", path: path, errno: errno) }
     }
 

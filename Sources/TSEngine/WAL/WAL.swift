@@ -15,6 +15,12 @@ public struct WALStats: Sendable {
     /// Records per group commit, power-of-two buckets (1, 2, 4, ...).
     public var groupSizeBuckets: [UInt64] = Array(repeating: 0, count: 24)
     public var corruptTailsTruncated: UInt64 = 0
+    /// Group writes refused with ENOSPC/EDQUOT (the group is kept and written once space is back).
+    public var noSpaceErrors: UInt64 = 0
+    /// The WAL is poisoned (an fsync or write failed): writes are refused until restart.
+    public var failed = false
+    /// The last group write failed with ENOSPC/EDQUOT and is waiting for space.
+    public var outOfSpace = false
     public var replayedRecords: UInt64 = 0
     public var replayedBytes: UInt64 = 0
     public var replayNanos: UInt64 = 0
@@ -28,6 +34,13 @@ public struct WALStats: Sendable {
 /// as durable as the `SyncPolicy` promises. One waiter at a time becomes the leader: it takes
 /// the whole pending group, writes it with one `write(2)` and one `fdatasync`, and wakes the
 /// others. An fsync failure poisons the WAL: every later call throws `walFailed`.
+///
+/// A full disk is not a poison: when the group's `write(2)` fails with ENOSPC or EDQUOT, the
+/// file is truncated back to the end of the last good group, the group goes back to the front
+/// of the pending records, and the error is thrown to the waiters (their writes are *not*
+/// acknowledged). The WAL stays a contiguous run of whole records; the kept group is written by
+/// the next leader that finds space (`retryAfterNoSpace`, called before each append), so a
+/// refused record may still become durable later, exactly once and in order.
 final class WAL: @unchecked Sendable {
     let dir: String
     let policy: SyncPolicy
@@ -47,6 +60,9 @@ final class WAL: @unchecked Sendable {
     private var syncedSeq: UInt64 = 0
     private var leaderActive = false
     private var failure: String?
+    /// Set while the disk is full: the last group write failed with this error and its records
+    /// are back in `pending`.
+    private var noSpace: EngineError?
     private var closed = false
     private var dirtySinceSync = false
     private(set) var stats = WALStats()
@@ -67,10 +83,23 @@ final class WAL: @unchecked Sendable {
     private static func createFile(dir: String, index: Int) throws -> Platform.File {
         let path = dir + "/" + WALFormat.fileName(index)
         let f = try Platform.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
-        try Platform.writeAll(f, WALFormat.header())
+        do {
+            try Platform.writeAll(f, WALFormat.header())
+        } catch {
+            // A full disk: leave no headerless file behind (replay would stop at it).
+            Platform.close(f)
+            try? Platform.remove(path)
+            throw error
+        }
         try Platform.sync(f)
         try Platform.syncDirectory(dir)
         return f
+    }
+
+    /// ENOSPC or EDQUOT from a write: the disk (or quota) is full, nothing was made durable.
+    static func isNoSpace(_ e: Error) -> Bool {
+        if case let .io(op, _, code) = e as? EngineError, op == "write", code == ENOSPC || code == EDQUOT { return true }
+        return false
     }
 
     /// Appends a framed record to the pending group. Call with the ordering lock held.
@@ -92,16 +121,35 @@ final class WAL: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let needSync = policy == .always
+        var tried = false
         while true {
             if let f = failure { throw EngineError.walFailed(f) }
             if (needSync ? syncedSeq : writtenSeq) >= seq { return }
             if !leaderActive {
+                // With the disk full, each waiter tries the write once, then gives up.
+                if let e = noSpace, tried { throw e }
+                tried = true
                 try lead(sync: needSync)
             } else {
                 cond.wait()
             }
         }
     }
+
+    /// While the disk is full, writes the kept group (and whatever queued behind it) before a
+    /// new append is applied: throws the ENOSPC error again if there is still no space.
+    func retryAfterNoSpace() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard noSpace != nil else { return }  // the common case: no wait for a leader
+        while leaderActive { cond.wait() }
+        if let f = failure { throw EngineError.walFailed(f) }
+        guard noSpace != nil else { return }
+        try lead(sync: policy == .always)
+    }
+
+    /// True while the last group write failed for lack of space.
+    var isOutOfSpace: Bool { lock.withLock { noSpace != nil } }
 
     /// Leader step; called with the lock held, releases it around the I/O.
     private func lead(sync: Bool) throws {
@@ -112,24 +160,33 @@ final class WAL: @unchecked Sendable {
         let target = enqueuedSeq
         lock.unlock()
         var err: Error?
+        var writeErr: Error?
         var fsyncNanos: UInt64 = 0
         do {
             if !spare.isEmpty { try Platform.writeAll(file, spare) }
-            if sync {
-                let t0 = Platform.monotonicNanos()
-                try Platform.sync(file)
-                fsyncNanos = Platform.monotonicNanos() - t0
-            }
-        } catch { err = error }
+        } catch { writeErr = error }
+        if writeErr == nil {
+            do {
+                if sync {
+                    let t0 = Platform.monotonicNanos()
+                    try Platform.sync(file)
+                    fsyncNanos = Platform.monotonicNanos() - t0
+                }
+            } catch { err = error }
+        }
         lock.lock()
         leaderActive = false
+        if let e = writeErr, WAL.isNoSpace(e) {
+            try keepGroupAfterNoSpace(e, records: records)
+        }
         let written = spare.count
         spare.removeAll(keepingCapacity: true)
-        if let e = err {
+        if let e = err ?? writeErr {
             failure = "\(e)"
             cond.broadcast()
             throw EngineError.walFailed("\(e)")
         }
+        noSpace = nil
         fileBytes += written
         writtenSeq = target
         stats.bytesWritten += UInt64(written)
@@ -144,8 +201,33 @@ final class WAL: @unchecked Sendable {
         } else if written > 0 {
             dirtySinceSync = true
         }
-        if fileBytes >= segmentSize { try rotateLocked() }
+        if fileBytes >= segmentSize {
+            // Out of space for a new file: keep appending to this one and try again later.
+            do { try rotateLocked() } catch where WAL.isNoSpace(error) {}
+        }
         cond.broadcast()
+    }
+
+    /// After a group write failed with ENOSPC (lock held, `spare` holds the group): cuts the
+    /// file back to its last whole record, puts the group in front of the pending records and
+    /// throws `e`. A failed cut (the file's end is then unknown) poisons the WAL.
+    private func keepGroupAfterNoSpace(_ e: Error, records: Int) throws {
+        do {
+            try Platform.truncate(file, size: fileBytes)
+        } catch {
+            spare.removeAll(keepingCapacity: true)
+            failure = "\(e); then \(error)"
+            cond.broadcast()
+            throw EngineError.walFailed(failure!)
+        }
+        spare.append(contentsOf: pending)
+        swap(&pending, &spare)
+        spare.removeAll(keepingCapacity: true)
+        pendingRecords += records
+        noSpace = e as? EngineError
+        stats.noSpaceErrors += 1
+        cond.broadcast()
+        throw e
     }
 
     private func noteFsync(_ ns: UInt64) {
@@ -173,6 +255,23 @@ final class WAL: @unchecked Sendable {
     private func flushLocked() throws {
         do {
             if !pending.isEmpty { try Platform.writeAll(file, pending) }
+        } catch where WAL.isNoSpace(error) {
+            // Same as a leader's group: cut back, keep the records pending, not fatal.
+            do { try Platform.truncate(file, size: fileBytes) } catch {
+                failure = "\(error)"
+                cond.broadcast()
+                throw EngineError.walFailed("\(error)")
+            }
+            noSpace = error as? EngineError
+            stats.noSpaceErrors += 1
+            throw error
+        } catch {
+            failure = "\(error)"
+            cond.broadcast()
+            throw EngineError.walFailed("\(error)")
+        }
+        noSpace = nil
+        do {
             let t0 = Platform.monotonicNanos()
             try Platform.sync(file)
             noteFsync(Platform.monotonicNanos() - t0)
@@ -191,19 +290,30 @@ final class WAL: @unchecked Sendable {
         dirtySinceSync = false
     }
 
-    /// Closes the current file (already fully written) after an fsync and opens the next.
+    /// Closes the current file (already fully written) after an fsync and opens the next. The
+    /// next file is created first: without space for it, this throws the ENOSPC error and the
+    /// current file stays open (not fatal).
     private func rotateLocked() throws {
         do {
             try Platform.sync(file)
             syncedSeq = writtenSeq
-            Platform.close(file)
-            fileIndex += 1
-            file = try WAL.createFile(dir: dir, index: fileIndex)
-            fileBytes = WALFormat.headerSize
         } catch {
             failure = "\(error)"
             throw EngineError.walFailed("\(error)")
         }
+        let next: Platform.File
+        do {
+            next = try WAL.createFile(dir: dir, index: fileIndex + 1)
+        } catch where WAL.isNoSpace(error) {
+            throw error
+        } catch {
+            failure = "\(error)"
+            throw EngineError.walFailed("\(error)")
+        }
+        Platform.close(file)
+        fileIndex += 1
+        file = next
+        fileBytes = WALFormat.headerSize
     }
 
     /// Makes everything written so far durable (used by the interval policy and by close).
@@ -239,7 +349,14 @@ final class WAL: @unchecked Sendable {
         if let t = syncThread { pthread_join(t, nil) }
     }
 
-    func snapshotStats() -> WALStats { lock.withLock { stats } }
+    func snapshotStats() -> WALStats {
+        lock.withLock {
+            var s = stats
+            s.failed = failure != nil
+            s.outOfSpace = noSpace != nil
+            return s
+        }
+    }
 
     func updateStats(_ f: (inout WALStats) -> Void) { lock.withLock { f(&stats) } }
 
