@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "GraphiteProtocol", targets: ["GraphiteProtocol"]),
         .library(name: "TSQuery", targets: ["TSQuery"]),
         .library(name: "InfluxQL", targets: ["InfluxQL"]),
+        .library(name: "LineProtocol", targets: ["LineProtocol"]),
+        .library(name: "CollectdProtocol", targets: ["CollectdProtocol"]),
         .executable(name: "tsdbd", targets: ["tsdbd"]),
         .executable(name: "tsctl", targets: ["tsctl"]),
     ],
@@ -47,12 +49,15 @@ let package = Package(
         .target(name: "TSClient", dependencies: ["InfluxQL"]),
         // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
         .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL", "TSQuery"]),
+        // Credentials for the HTTP API: the credentials file, PBKDF2 secrets, header parsing.
+        .target(name: "TSAuth", dependencies: ["COpenSSL"]),
         // Protocol → engine glue shared by the daemon and offline tools.
         .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting", "TSAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +67,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "tsctl", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "TSClient", "InfluxQL",
+            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "TSClient", "InfluxQL", "TSAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test helper process for the crash test: appends batches and reports acknowledgements.
@@ -76,6 +81,7 @@ let package = Package(
         .testTarget(name: "TSQueryTests", dependencies: ["TSQuery", "TSEngine", "InfluxQL"]),
         .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
         .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
+        .testTarget(name: "TSAuthTests", dependencies: ["TSAuth"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
         .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd", "tsctl"], exclude: ["Differential"]),
     ]

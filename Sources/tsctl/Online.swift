@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfluxQL
+import TSAuth
 import TSClient
 
 /// Exit codes of the commands that talk to tsdbd (docs/tsctl.md).
@@ -39,6 +40,14 @@ struct ServerOptions: ParsableArguments {
     var epoch = false
 }
 
+/// Basic auth from TSDBD_USERNAME and TSDBD_PASSWORD when both are set (tsdbd --auth-enabled).
+/// Environment only: a secret on the command line shows in `ps`.
+func credentialHeaders() -> [(String, String)] {
+    let env = ProcessInfo.processInfo.environment
+    guard let u = env["TSDBD_USERNAME"], let p = env["TSDBD_PASSWORD"] else { return [] }
+    return [("Authorization", "Basic " + Base64.encode(Array("\(u):\(p)".utf8)))]
+}
+
 /// Sends InfluxQL to tsdbd and returns the decoded results; errors exit with the codes above.
 func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
     let statements: [Statement]
@@ -58,7 +67,7 @@ func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
     if let db = s.database { params.append(("db", db)) }
     let response: HTTPResponse
     do {
-        let client = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout)
+        let client = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout, headers: credentialHeaders())
         response = writes
             ? try client.post("/query", query: params, body: [], contentType: "application/x-www-form-urlencoded")
             : try client.get("/query", query: params)
@@ -177,7 +186,7 @@ struct Series: ParsableCommand {
 /// Fetches `/api/v1/stats` as a JSON object.
 func fetchStats(_ s: ServerOptions) -> [String: Any] {
     do {
-        let r = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout).get("/api/v1/stats", query: [])
+        let r = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout, headers: credentialHeaders()).get("/api/v1/stats", query: [])
         guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
             fail("unexpected answer from \(s.url)/api/v1/stats (HTTP \(r.status))", Exit.serverError)
         }
@@ -315,7 +324,7 @@ struct AccountingReportCommand: ParsableCommand {
         if summary { q.append(("summary", "true")) }
         let r: HTTPResponse
         do {
-            r = try HTTPClient(baseURL: url, timeoutSeconds: timeout).get("/api/v1/accounting/report", query: q)
+            r = try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders()).get("/api/v1/accounting/report", query: q)
         } catch let e as ClientError {
             if case .badURL = e { fail("\(e)", Exit.badQuery) }
             fail("\(e)", Exit.unreachable)
@@ -337,7 +346,7 @@ struct AccountingRun: ParsableCommand {
 
     func run() throws {
         do {
-            let r = try HTTPClient(baseURL: url, timeoutSeconds: timeout).post("/api/v1/accounting/run", query: [], body: [], contentType: "text/plain")
+            let r = try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders()).post("/api/v1/accounting/run", query: [], body: [], contentType: "text/plain")
             print(String(decoding: r.body, as: UTF8.self))
             if r.status != 200 { throw ExitCode(r.status >= 500 ? Exit.serverError : Exit.badQuery) }
         } catch let e as ClientError {

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import TSAccounting
+import TSAuth
 import TSEngine
 import TSIngest
 import TSQuery
@@ -23,6 +24,9 @@ struct HTTPLimits: Sendable {
 struct TSContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// The authenticated user and roles (all roles when authentication is off).
+    var user: String?
+    var roles: Roles = [.read, .write, .admin]
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
@@ -43,10 +47,13 @@ struct HTTPAPI: Sendable {
     /// Accounting reports (`/api/v1/accounting/*`).
     var accounting = AccountingConfig()
     var accountingStateDir = "./data/accounting"
+    /// Set when `--auth-enabled`: every request but /ping and /health needs credentials.
+    var authenticator: Authenticator?
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
         router.add(middleware: VersionHeaders())
+        if let a = authenticator { router.add(middleware: AuthMiddleware(authenticator: a, counters: counters)) }
         router.get("ping") { _, _ in Response(status: .noContent) }
         router.head("ping") { _, _ in Response(status: .noContent) }
         router.get("health") { _, _ in

@@ -14,6 +14,10 @@ final class Counters: Sendable {
         var packets: [String: Int] = [:]
         /// TCP connections accepted, by protocol.
         var connections: [String: Int] = [:]
+        /// HTTP connections closed because a request head did not arrive in time.
+        var headerTimeouts = 0
+        /// HTTP requests refused by authentication (401) and authorization (403).
+        var authFailures: [String: Int] = [:]
     }
     private let state = Mutex(Values())
 
@@ -38,6 +42,14 @@ final class Counters: Sendable {
         state.withLock { $0.connections[p, default: 0] += 1 }
     }
 
+    func addHeaderTimeout() {
+        state.withLock { $0.headerTimeouts += 1 }
+    }
+
+    func addAuthFailure(_ reason: String) {
+        state.withLock { $0.authFailures[reason, default: 0] += 1 }
+    }
+
     func snapshot() -> Values { state.withLock { $0 } }
 }
 
@@ -60,6 +72,9 @@ enum MetricsText {
         metric("tsdbd_listener_packets_total", "counter", "UDP datagrams received, by protocol.", byProto(c.packets))
         metric("tsdbd_listener_connections_total", "counter", "TCP connections accepted, by protocol.", byProto(c.connections))
         metric("tsdbd_requests_too_large_total", "counter", "Requests refused with 413.", [("", Double(c.tooLarge))])
+        metric("tsdbd_http_header_timeouts_total", "counter", "HTTP connections closed because a request head did not arrive in time (--http-header-timeout, --http-idle-timeout).", [("", Double(c.headerTimeouts))])
+        metric("tsdbd_http_auth_failures_total", "counter", "HTTP requests refused by authentication (reason unauthenticated: 401) or authorization (forbidden: 403).",
+               c.authFailures.keys.sorted().map { ("{reason=\"\($0)\"}", Double(c.authFailures[$0]!)) })
         let w = s.wal
         metric("tsdbd_wal_group_commits_total", "counter", "WAL group commits.", [("", Double(w.groupCommits))])
         metric("tsdbd_wal_records_total", "counter", "WAL records written.", [("", Double(w.recordsWritten))])

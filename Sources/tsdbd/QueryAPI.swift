@@ -43,9 +43,12 @@ struct QueryAPI: Sendable {
         }
         let results: [StatementResult]
         do {
-            results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"])
+            results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], ctx: ctx)
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
+        } catch let e as NotAuthorized {
+            api.counters.addAuthFailure("forbidden")
+            return error(.forbidden, e.message)
         }
         let wantsCSV = (req.headers[.accept] ?? "").contains("application/csv") || (req.headers[.accept] ?? "").contains("text/csv")
         if wantsCSV {
@@ -68,16 +71,19 @@ struct QueryAPI: Sendable {
             return error(.badRequest, "unknown level \"\(n)\": expected auto, raw or a rollup level such as 5m or 1h")
         }
         do {
-            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level)
+            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level, ctx: ctx)
             return json(.ok, ResultEncoding.json(results, time: .epoch(unit: 1), includeLevel: true))
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
+        } catch let e as NotAuthorized {
+            api.counters.addAuthFailure("forbidden")
+            return error(.forbidden, e.message)
         }
     }
 
     /// Runs the statements off the event loop. As in InfluxDB, statements that change data
     /// (CREATE, DROP, DELETE) need POST; over GET they fail with a statement error.
-    func run(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto) async throws -> [StatementResult] {
+    func run(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto, ctx: TSContext) async throws -> [StatementResult] {
         var text = q
         if let p = params, !p.isEmpty {
             guard let values = try? JSONDecoder().decode([String: BoundValue].self, from: Data(p.utf8)) else {
@@ -86,6 +92,10 @@ struct QueryAPI: Sendable {
             text = try BoundParameters.substitute(q, values.mapValues(\.value))
         }
         let statements = try InfluxQLParser.parse(text)
+        // With authentication on, statements that change data need the admin role (none runs otherwise).
+        if !ctx.roles.allows(.admin), let s = statements.first(where: \.changesData) {
+            throw NotAuthorized(message: "error authorizing query: \(ctx.user ?? "") not authorized to execute statement '\(s.keyword)', requires admin privilege")
+        }
         let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable, level: level)
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
@@ -178,4 +188,8 @@ enum FormDecoding {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+}
+
+struct NotAuthorized: Error {
+    let message: String
 }

@@ -3,11 +3,14 @@ import CollectdProtocol
 import Foundation
 import GraphiteProtocol
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import TSAccounting
+import TSAuth
 import TSEngine
 import TSEncoding
 import TSIngest
@@ -135,6 +138,24 @@ struct TSDBD: AsyncParsableCommand {
     @Option(name: .customLong("accounting-mapping"), help: "CSV with uuid,project,vcpus,hs06_per_core,site for VMs that send no vm_info.")
     var accountingMapping: String = env("ACCOUNTING_MAPPING") ?? ""
 
+    @Option(name: .customLong("auth-enabled"), help: "Require credentials on the HTTP API (all but /ping and /health); needs --auth-file (docs/security.md).")
+    var authEnabled: Bool = env("AUTH_ENABLED").map { $0 == "true" } ?? false
+
+    @Option(name: .customLong("auth-file"), help: "Credentials: one 'NAME ROLES HASH' per line; roles read, write, admin; make a line with 'tsctl auth hash'.")
+    var authFile: String? = env("AUTH_FILE")
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS instead of HTTP (with --tls-key).")
+    var tlsCert: String? = env("TLS_CERT")
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String? = env("TLS_KEY")
+
+    @Option(name: .customLong("http-header-timeout"), help: "Close an HTTP connection whose first request head has not arrived after this long (slow clients).")
+    var httpHeaderTimeout: String = env("HTTP_HEADER_TIMEOUT") ?? "10s"
+
+    @Option(name: .customLong("http-idle-timeout"), help: "Close a kept-alive HTTP connection idle for this long between requests.")
+    var httpIdleTimeout: String = env("HTTP_IDLE_TIMEOUT") ?? "2m"
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error.")
     var logLevel: String = env("LOG_LEVEL") ?? "info"
 
@@ -166,6 +187,11 @@ struct TSDBD: AsyncParsableCommand {
         for (flag, v) in [("--lp-db", lpDB), ("--collectd-db", collectdDB), ("--graphite-db", graphiteDB)] {
             guard !v.isEmpty else { throw ValidationError("\(flag) must not be empty") }
         }
+        _ = try authenticator()
+        _ = try tlsConfiguration()
+        for (flag, v) in [("--http-header-timeout", httpHeaderTimeout), ("--http-idle-timeout", httpIdleTimeout)] {
+            guard (parseDuration(v) ?? 0) > 0 else { throw ValidationError("\(flag) must be a duration such as 10s") }
+        }
         guard udpBufferSize >= 0, udpQueueSize > 0 else { throw ValidationError("--udp-buffer-size must be >= 0 and --udp-queue-size > 0") }
         if collectdAddr != "off" {
             _ = try collectdSetup()
@@ -173,6 +199,41 @@ struct TSDBD: AsyncParsableCommand {
         if graphiteAddr != "off" {
             do { _ = try GraphiteParser(templates: graphiteTemplates.isEmpty ? GraphiteTemplateMatcher.defaultSpecifications : graphiteTemplates,
                                         separator: graphiteSeparator) } catch { throw ValidationError("--graphite-template: \(error)") }
+        }
+    }
+
+    /// The credentials when `--auth-enabled`; refuses to start without a usable credentials file.
+    func authenticator() throws -> Authenticator? {
+        guard authEnabled else {
+            if authFile != nil { throw ValidationError("--auth-file is given but --auth-enabled is not true; refusing to start open") }
+            return nil
+        }
+        guard let path = authFile, !path.isEmpty else {
+            throw ValidationError("--auth-enabled needs --auth-file with at least one credential; refusing to start")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--auth-file: cannot read \(path)") }
+        do { return Authenticator(try CredentialFile(parsing: text)) } catch {
+            throw ValidationError("--auth-file \(path): \(error); refusing to start")
+        }
+    }
+
+    /// TLS for the HTTP API when --tls-cert and --tls-key are given.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): return nil
+        case (let c?, let k?):
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(c)
+                guard !chain.isEmpty else { throw ValidationError("--tls-cert \(c): no certificate in the file") }
+                let key = try NIOSSLPrivateKey(file: k, format: .pem)
+                return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            } catch let e as ValidationError {
+                throw e
+            } catch {
+                throw ValidationError("--tls-cert/--tls-key: cannot load \(c) and \(k): \(error)")
+            }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
         }
     }
 
@@ -250,12 +311,22 @@ struct TSDBD: AsyncParsableCommand {
             try? engine.close()
             throw error
         }
+        api.authenticator = try authenticator()
+        let first = TimeAmount.nanoseconds(parseDuration(httpHeaderTimeout)!)
+        let idle = TimeAmount.nanoseconds(parseDuration(httpIdleTimeout)!)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
+            ExpectContinueHandler(),
+            RequestHeadTimeoutHandler(first: first, idle: idle, onTimeout: { counters.addHeaderTimeout() }),
+        ]))
+        let tls = try tlsConfiguration()
+        let scheme = tls == nil ? "http" : "https"
+        let auth = api.authenticator == nil ? "off" : "on (\(api.authenticator!.credentials.count) credentials)"
         let app = Application(
             router: api.router(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
-                startLogger.info("listening", metadata: ["http": "\(channel.localAddress.map { "\($0)" } ?? addr)"])
+                startLogger.info("listening", metadata: [scheme: "\(channel.localAddress.map { "\($0)" } ?? addr)", "auth": "\(auth)"])
             },
             logger: logger)
         // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the

@@ -16,7 +16,8 @@ final class Daemon {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tsdbd").path
     }
 
-    init(dataDir: String? = nil, extraArgs: [String] = []) throws {
+    /// `ready` says when the daemon is up (default: GET /ping answers 204 over plain HTTP).
+    init(dataDir: String? = nil, extraArgs: [String] = [], ready: ((Daemon) -> Bool)? = nil) throws {
         if let d = dataDir {
             self.dataDir = d
             ownsDir = false
@@ -38,7 +39,12 @@ final class Daemon {
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let r = try? HTTP.request(port: port, "GET", "/ping"), r.status == 204 { return }
+            if let ready {
+                if ready(self) { return }
+            } else if let r = try? HTTP.request(port: port, "GET", "/ping"), r.status == 204 {
+                return
+            }
+            if !process.isRunning { break }
             usleep(50_000)
         }
         throw HTTPError.message("tsdbd did not start: \(log())")

@@ -1,0 +1,84 @@
+import HTTPTypes
+import Hummingbird
+import InfluxQL
+import TSAuth
+
+/// Authentication and authorization of HTTP requests (docs/security.md), when `--auth-enabled`.
+/// Credentials come as InfluxDB 1.x clients send them: Basic auth, `Authorization: Token
+/// name:secret`, or the `u`/`p` query parameters. The role a path needs:
+/// none for /ping and /health; write for /write, /api/v2/write, /collectd; admin for
+/// /api/v1/admin/* and /api/v1/accounting/run; read for everything else (statements that
+/// change data, checked by `QueryAPI`, need admin).
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = TSContext
+    let authenticator: Authenticator
+    let counters: Counters
+
+    static func required(path: String) -> Roles? {
+        switch path {
+        case "/ping", "/health": return nil
+        case "/write", "/api/v2/write", "/collectd": return .write
+        case "/api/v1/accounting/run": return .admin
+        default: return path.hasPrefix("/api/v1/admin/") ? .admin : .read
+        }
+    }
+
+    func handle(_ request: Request, context: TSContext, next: (Request, TSContext) async throws -> Response) async throws -> Response {
+        guard let need = AuthMiddleware.required(path: request.uri.path) else { return try await next(request, context) }
+        let q = request.uri.queryParameters
+        guard let (name, secret) = Authenticator.presented(authorization: request.headers[.authorization],
+                                                           u: q.get("u"), p: q.get("p")) else {
+            counters.addAuthFailure("unauthenticated")
+            return unauthorized("unable to parse authentication credentials")
+        }
+        guard let roles = await onPool({ authenticator.authenticate(name: name, secret: secret) }) else {
+            counters.addAuthFailure("unauthenticated")
+            return unauthorized("authorization failed")
+        }
+        guard roles.allows(need) else {
+            counters.addAuthFailure("forbidden")
+            if need == .write {
+                let db = q.get("db") ?? q.get("bucket") ?? ""
+                return error(.forbidden, "\"\(name)\" user is not authorized to write to database \"\(db)\"")
+            }
+            return error(.forbidden, "\"\(name)\" user is not authorized: \(request.uri.path) requires \(need) privilege")
+        }
+        var ctx = context
+        ctx.user = name
+        ctx.roles = roles
+        return try await next(request, ctx)
+    }
+
+    func unauthorized(_ message: String) -> Response {
+        var r = error(.unauthorized, message)
+        r.headers[.wwwAuthenticate] = #"Basic realm="InfluxDB""#
+        return r
+    }
+
+    /// PBKDF2 takes milliseconds on a first check: keep it off the event loop.
+    func onPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in
+            Task.detached { c.resume(returning: body()) }
+        }
+    }
+}
+
+extension Statement {
+    /// Statements that change data or databases (admin privilege when authentication is on).
+    var changesData: Bool {
+        switch self {
+        case .createDatabase, .dropDatabase, .dropSeries, .delete: true
+        default: false
+        }
+    }
+
+    var keyword: String {
+        switch self {
+        case .createDatabase(let d): "CREATE DATABASE \(d)"
+        case .dropDatabase(let d): "DROP DATABASE \(d)"
+        case .dropSeries: "DROP SERIES"
+        case .delete: "DELETE"
+        default: "SELECT"
+        }
+    }
+}
