@@ -53,6 +53,8 @@ struct HTTPAPI: Sendable {
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
         router.add(middleware: VersionHeaders())
+        // Request counts and durations per route, through swift-metrics into the same registry.
+        router.add(middleware: MetricsMiddleware())
         if let a = authenticator { router.add(middleware: AuthMiddleware(authenticator: a, counters: counters)) }
         router.get("ping") { _, _ in Response(status: .noContent) }
         router.head("ping") { _, _ in Response(status: .noContent) }
@@ -81,7 +83,7 @@ struct HTTPAPI: Sendable {
         router.get("api/v1/stats") { _, _ in json(.ok, StatsJSON.render(engine.stats())) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(engine.stats(), counters.snapshot()))))
+                     body: .init(byteBuffer: ByteBuffer(bytes: counters.render(engine.stats()))))
         }
         return router
     }

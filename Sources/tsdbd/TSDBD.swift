@@ -6,6 +6,8 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import Metrics
+import Prometheus
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -287,6 +289,10 @@ struct TSDBD: AsyncParsableCommand {
             case .error: engineLogger.error("\(msg)")
             }
         }
+        // One registry for the daemon's metrics and whatever libraries report through swift-metrics.
+        let counters = Counters()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: counters.registry))
+        opts.walObserver = counters.walObserver
         logger.info("opening data directory", metadata: ["path": "\(dataDir)", "fsync": "\(opts.syncPolicy)"])
         let engine = try Engine(path: dataDir, options: opts)
         let r = engine.replayReport
@@ -296,7 +302,6 @@ struct TSDBD: AsyncParsableCommand {
         let startLogger = logger
         let addr = httpAddr
         let limits = HTTPLimits(maxBodySize: maxBodySize, maxLineLength: maxLineLength, maxTagsPerPoint: maxTagsPerPoint)
-        let counters = Counters()
         var api = HTTPAPI(engine: engine, limits: limits, logger: logger, counters: counters)
         api.accounting = try accountingConfig()
         api.accountingStateDir = dataDir + "/accounting"

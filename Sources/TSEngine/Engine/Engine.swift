@@ -103,7 +103,8 @@ public final class Engine: @unchecked Sendable {
         if let cut = report.truncatedAt {
             options.log(.warning, "WAL \(cut.file) truncated at byte \(cut.offset) (\(cut.reason)); later records lost; removed files: \(report.removedFiles)")
         }
-        wal = try WAL(dir: path + "/wal", nextIndex: report.nextIndex, policy: options.syncPolicy, segmentSize: options.walSegmentSize)
+        wal = try WAL(dir: path + "/wal", nextIndex: report.nextIndex, policy: options.syncPolicy, segmentSize: options.walSegmentSize,
+                      observer: options.walObserver)
         report.nextIndex = wal.fileIndex
         replayReport = report
         wal.noteReplay(records: report.records, bytes: report.bytes, nanos: replayNanos, truncated: report.truncatedAt != nil)

@@ -36,6 +36,10 @@ public struct EngineOptions: Sendable {
     public var databaseRollups: [String: RollupPolicy] = [:]
     /// The clock retention measures ages against (nanoseconds since the epoch); tests inject one.
     public var clock: @Sendable () -> Int64 = { Platform.wallClockNanos() }
+    /// Called after each WAL group commit (records in the group) and each WAL fsync (its
+    /// latency); the daemon records them in Prometheus histograms. Must be cheap: it runs with
+    /// the WAL's lock held.
+    public var walObserver: WALObserver? = nil
     /// Where log lines go; the daemon forwards them to swift-log.
     public var log: @Sendable (LogLevel, String) -> Void = { level, msg in
         if level >= .warning { print("tsengine \(level): \(msg)") }

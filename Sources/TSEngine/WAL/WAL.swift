@@ -3,6 +3,16 @@ import Glibc
 #endif
 import TSEncoding
 
+/// Per-event callbacks for exporters (histograms need each observation, not just sums).
+public struct WALObserver: Sendable {
+    public var groupCommitted: @Sendable (_ records: Int) -> Void
+    public var fsynced: @Sendable (_ nanoseconds: UInt64) -> Void
+    public init(groupCommitted: @escaping @Sendable (Int) -> Void, fsynced: @escaping @Sendable (UInt64) -> Void) {
+        self.groupCommitted = groupCommitted
+        self.fsynced = fsynced
+    }
+}
+
 /// Counters the WAL exposes for /metrics and tests.
 public struct WALStats: Sendable {
     public var groupCommits: UInt64 = 0
@@ -69,7 +79,10 @@ final class WAL: @unchecked Sendable {
     private var syncThread: pthread_t?
 
     /// Opens a new WAL file with index `nextIndex` in `dir` (replay happens before, see `WALReader`).
-    init(dir: String, nextIndex: Int, policy: SyncPolicy, segmentSize: Int = 64 << 20) throws {
+    let observer: WALObserver?
+
+    init(dir: String, nextIndex: Int, policy: SyncPolicy, segmentSize: Int = 64 << 20, observer: WALObserver? = nil) throws {
+        self.observer = observer
         self.dir = dir
         self.policy = policy
         self.segmentSize = segmentSize
@@ -193,6 +206,7 @@ final class WAL: @unchecked Sendable {
         stats.recordsWritten += UInt64(records)
         if records > 0 {
             stats.groupCommits += 1
+            observer?.groupCommitted(records)
             stats.groupSizeBuckets[min(23, log2Bucket(UInt64(records)))] += 1
         }
         if sync {
@@ -231,6 +245,7 @@ final class WAL: @unchecked Sendable {
     }
 
     private func noteFsync(_ ns: UInt64) {
+        observer?.fsynced(ns)
         stats.fsyncCount += 1
         stats.fsyncNanos += ns
         stats.fsyncBucketsMicros[min(23, log2Bucket(ns / 1000))] += 1
