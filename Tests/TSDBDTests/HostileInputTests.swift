@@ -121,3 +121,36 @@ extension HostileInputTests {
                 == [1_000_000_000, 2_000_000_000, 4_000_000_000])
     }
 }
+
+extension HostileInputTests {
+    /// A cardinality flood: 50,000 new series against --max-series-per-database 1000. New
+    /// series past the limit are refused with a partial-write error; existing series are still
+    /// written; memory stays bounded.
+    @Test func cardinalityFloodIsCappedAndExistingSeriesStillWrite() throws {
+        let d = try Daemon(extraArgs: ["--max-series-per-database", "1000"])
+        defer { d.stop(); d.removeData() }
+        #expect(try HTTP.request(port: d.port, "POST", "/write?db=card", text: "known,h=a v=0 0\n").status == 204)
+        let pid = d.process.processIdentifier
+        let before = rssKB(pid)
+        var refused = 0
+        for round in 0..<5 {
+            var body = "known,h=a v=\(round + 1) \(round + 1)\n"
+            for i in 0..<10_000 { body += "flood,id=\(round * 10_000 + i) v=1 1\n" }
+            let r = try HTTP.request(port: d.port, "POST", "/write?db=card", text: body)
+            if r.status == 400 {
+                #expect(r.body.contains("max-series-per-database limit exceeded"), "\(r.body.prefix(300))")
+                if let m = r.body.range(of: #"dropped=(\d+)"#, options: .regularExpression) {
+                    refused += Int(r.body[m].dropFirst("dropped=".count)) ?? 0
+                }
+            } else {
+                #expect(r.status == 204)
+            }
+        }
+        #expect(refused == 50_000 - 999)  // 1,000 series: the known one and 999 of the flood
+        let grown = rssKB(pid) - before
+        #expect(grown < Self.maxGrowthKB, "RSS grew by \(grown) KB")
+        #expect(try HTTP.request(port: d.port, "GET", "/ping").status == 204)
+        d.stop()
+        #expect(try readBack(d.dataDir, "card", SeriesKey("known", ["h": "a"], field: "v")).map { $0.0 } == [0, 1, 2, 3, 4, 5])
+    }
+}
