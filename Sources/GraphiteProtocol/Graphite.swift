@@ -29,18 +29,34 @@ public enum GraphiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// NaN or ±Inf: InfluxDB cannot store them; the line is dropped.
     case nonFiniteValue(String)
     case invalidTimestamp(String)
+    /// A metric path with control characters or bytes that are not UTF-8.
+    case invalidPath(String)
     /// A template specification that cannot be used (reported at configuration time).
     case invalidTemplate(String)
 
     public var description: String {
         switch self {
-        case .fieldCount(let l): "received \"\(l)\" which doesn't have required fields"
-        case .invalidValue(let v): "field value \"\(v)\" is not a number"
-        case .nonFiniteValue(let v): "field value \"\(v)\" is not finite"
-        case .invalidTimestamp(let t): "timestamp \"\(t)\" is invalid"
+        case .fieldCount(let l): "received \"\(escaped(l))\" which doesn't have required fields"
+        case .invalidValue(let v): "field value \"\(escaped(v))\" is not a number"
+        case .nonFiniteValue(let v): "field value \"\(escaped(v))\" is not finite"
+        case .invalidTimestamp(let t): "timestamp \"\(escaped(t))\" is invalid"
+        case .invalidPath(let p): "metric path \"\(escaped(p))\" has control characters or is not UTF-8"
         case .invalidTemplate(let s): "invalid graphite template: \(s)"
         }
     }
+}
+
+/// `s` with control characters and replacement characters (from bytes that were not UTF-8)
+/// written as escapes, so that error messages and logs never carry raw binary.
+func escaped(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+        switch u.value {
+        case 0x20..<0x7f, 0xa0...: out.unicodeScalars.append(u == "\u{FFFD}" ? "?" : u)
+        default: out += "\\x" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16)
+        }
+    }
+    return out
 }
 
 /// One template: the parts of a path it names, and the tags it adds.
@@ -222,6 +238,9 @@ public struct GraphiteParser: Sendable {
                 guard ns > -9.2e18, ns < 9.2e18 else { throw .invalidTimestamp(String(fields[2])) }
                 timestamp = Int64(ns.rounded(.towardZero))
             }
+        }
+        guard !fields[0].unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == "\u{FFFD}" }) else {
+            throw .invalidPath(String(fields[0].prefix(200)))
         }
         let path = fields[0].split(separator: ".", omittingEmptySubsequences: false)
         let tmpl = matcher.match(path)

@@ -194,7 +194,9 @@ public struct InfluxQLLexer: Sendable {
         var i = start.offset + 1
         var value: [UInt8] = []
         while true {
-            guard i < bytes.count, bytes[i] != UInt8(ascii: "\n"), bytes[i] != UInt8(ascii: "\r") else {
+            // Only a newline ends a quoted value early, as in InfluxDB: a carriage return is part of the
+            // value (InfluxQLQuote leaves it unescaped, and there is no escape for it).
+            guard i < bytes.count, bytes[i] != UInt8(ascii: "\n") else {
                 throw ParseError(message: "unterminated \(what)", line: start.line, char: start.char)
             }
             let b = bytes[i]

@@ -151,7 +151,9 @@ extension ParserCore {
         let window = maxLineLength + 1
         while i < to {
             let wend = to - i > window ? i + window : to
-            let eof = final && wend == to
+            // Only a remainder that fits the limit can be a complete last line without a newline: a
+            // remainder of exactly `window` bytes must still be reported as too long.
+            let eof = final && to - i < window
             switch parseEntry(p, i, wend, eof: eof) {
             case .point:
                 let point = Point(measurement: UnsafeRawBufferPointer(start: pointMeasurement, count: pointMeasurementCount), tagSlots: tags, tagCount: pointTagCount,

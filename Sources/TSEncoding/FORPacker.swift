@@ -132,6 +132,9 @@ public enum FORPacker {
         guard count >= 0 else { throw EncodingError.corrupt("negative count") }
         guard at >= 0 && at <= buf.count else { throw EncodingError.corrupt("offset out of range") }
         if count == 0 { return }
+        // Every frame takes at least 2 bytes (header, minimum): refuse a count the bytes cannot hold
+        // before reserving room for it.
+        guard (count &- 1) / frameLength < (buf.count &- at) / 2 else { throw EncodingError.truncated }
         out.reserveCapacity(out.count &+ count)
         var pos = at
         var remaining = count

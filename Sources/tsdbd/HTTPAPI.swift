@@ -138,7 +138,10 @@ struct HTTPAPI: Sendable {
             defer { inFlight?.cancel() }
             for try await chunk in req.body {
                 received += chunk.readableBytes
-                if !gzip && received > limits.maxBodySize { try? await settle(); return refuseTooLarge(ctx) }
+                if !gzip && received > limits.maxBodySize {
+                    try? await settle()
+                    return refuseTooLarge(ctx, written: written, protocolName: v2 ? "http_v2" : "http")
+                }
                 var full: [WriteBatch] = []
                 try chunk.withUnsafeReadableBytes { raw in
                     if let inf = inflater {
@@ -153,11 +156,13 @@ struct HTTPAPI: Sendable {
             try await settle()
         } catch GzipInflater.Failure.tooLarge {
             try? await settle()
-            return refuseTooLarge(ctx)
+            return refuseTooLarge(ctx, written: written, protocolName: v2 ? "http_v2" : "http")
         } catch GzipInflater.Failure.corrupt(let why) {
             try? await settle()
-            return error(.badRequest, "gzip: \(why)")
+            counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: 0, rejected: 0)
+            return error(.badRequest, "gzip: \(why)" + (written > 0 ? " (the \(written) points before it were written)" : ""))
         } catch let e as EngineError {
+            counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
             return engineFailure(e)
         }
         counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
@@ -182,11 +187,15 @@ struct HTTPAPI: Sendable {
     }
 
     /// 413 without reading the rest of the body: the connection is closed after the answer.
-    func refuseTooLarge(_ ctx: TSContext) -> Response {
-        counters.add(protocolName: "http", written: 0, parseErrors: 0, rejected: 0, tooLarge: 1)
+    /// With `Content-Length` over the limit nothing is read or written. A body that streams past
+    /// the limit (chunked, or gzip inflating past it) has had its earlier batches written, as a
+    /// connection dropped mid-body would: the answer says how many points.
+    func refuseTooLarge(_ ctx: TSContext, written: Int = 0, protocolName: String = "http") -> Response {
+        counters.add(protocolName: protocolName, written: written, parseErrors: 0, rejected: 0, tooLarge: 1)
         let ch = ctx.channel
         ch.eventLoop.scheduleTask(in: .milliseconds(100)) { ch.close(promise: nil) }
-        var r = error(.contentTooLarge, "Request Entity Too Large")
+        var r = error(.contentTooLarge, "Request Entity Too Large" + (written > 0
+            ? ": the body passed \(limits.maxBodySize) bytes after \(written) points were written" : ""))
         r.headers[.connection] = "close"
         return r
     }

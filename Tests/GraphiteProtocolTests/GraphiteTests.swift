@@ -28,6 +28,19 @@ import GraphiteProtocol
         #expect(throws: GraphiteError.invalidTimestamp("1e300")) { try p.parse("a.b 1 1e300", now: now) }
     }
 
+    @Test func binaryPathsAreRefusedAndErrorsCarryNoRawBytes() throws {
+        let p = try GraphiteParser(templates: [])
+        let nul = String(decoding: [0x61, 0x00, 0x62] as [UInt8], as: UTF8.self)
+        #expect(throws: GraphiteError.invalidPath(nul)) { try p.parse(nul + " 1 1", now: now) }
+        let notUTF8 = String(decoding: [0x61, 0xff, 0x62] as [UInt8], as: UTF8.self)
+        #expect(throws: GraphiteError.invalidPath(notUTF8)) { try p.parse(notUTF8 + " 1 1", now: now) }
+        #expect(throws: GraphiteError.self) { try p.parse("a\u{1b}[31m.b 1 1", now: now) }
+        #expect("\(GraphiteError.invalidPath(nul))" == #"metric path "a\x00b" has control characters or is not UTF-8"#)
+        #expect("\(GraphiteError.fieldCount("x\u{7}y"))" == #"received "x\x07y" which doesn't have required fields"#)
+        // Non-ASCII names are fine.
+        #expect(try p.parse("cpu.höhe 1 1", now: now).measurement == "cpu.höhe")
+    }
+
     @Test func templatePartsTagsAndFields() throws {
         let p = try GraphiteParser(templates: ["region.host.measurement.field"])
         let pt = try p.parse("us-west.server01.cpu.idle 98.5 1", now: now)

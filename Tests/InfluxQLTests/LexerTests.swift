@@ -166,4 +166,24 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(eof2.kind, .eof)
         XCTAssertEqual(eof2.char, 2)
     }
+
+    // Found by fuzz/ (target influxql, fuzz/corpus/influxql/regression-cr-in-quotes): a name or value
+    // holding a carriage return, quoted by InfluxQLQuote (or a bound parameter), did not lex back
+    // ("unterminated quoted identifier"). As in InfluxDB, only a newline ends a quoted value early.
+    func testCarriageReturnInsideQuotesIsPartOfTheValue() throws {
+        let fuzzed = "wLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL\0\0LLLLL\rLLLLLLLLLAd"
+        for value in ["a\rb", "\r", "x\r\ny", fuzzed] {
+            let ident = try InfluxQLLexer.tokenize(InfluxQLQuote.identifier(value))
+            XCTAssertEqual(ident.map(\.kind), [.identifier, .eof])
+            XCTAssertEqual(ident.first?.text, value)
+            let string = try InfluxQLLexer.tokenize(InfluxQLQuote.string(value))
+            XCTAssertEqual(string.map(\.kind), [.string, .eof])
+            XCTAssertEqual(string.first?.text, value)
+        }
+        let query = try BoundParameters.substitute("SELECT v FROM m WHERE host = $h", ["h": .string("a\rb")])
+        XCTAssertEqual(try InfluxQLParser.parse(query).count, 1)
+        // A carriage return still counts as a line break for positions, and a newline still ends the value.
+        XCTAssertEqual(try InfluxQLLexer.tokenize("'a\rb' x").map(\.line), [1, 2, 2])
+        assertLexError("'a\r\nb'", "unterminated string at line 1, char 1")
+    }
 }

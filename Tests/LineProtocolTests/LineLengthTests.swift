@@ -42,6 +42,28 @@ import LineProtocol
         #expect(parseChunks([Array(body.utf8)], maxLineLength: 40) == whole)
     }
 
+    // Found by fuzz/ (target lineprotocol, fuzz/corpus/lineprotocol/regression-last-line-over-limit):
+    // a last line without newline of exactly maxLineLength + 1 bytes fitted the one-shot parser's
+    // look-ahead window and was parsed (here: reported with a syntax error) instead of being refused
+    // as too long, as the streaming parser does.
+    @Test func lastLineOneByteOverTheLimitWithoutNewline() throws {
+        for body in [Self.line(41), "a v=1 1\n" + Self.line(41, "b"), "   " + Self.line(38)] {
+            let whole = parseWhole(body, maxLineLength: 40)
+            #expect(whole.points.count == (body.hasPrefix("a ") ? 1 : 0), "\(body)")
+            #expect(whole.errors.count == 1 && whole.errors[0].reason.contains("line too long"), "\(whole)")
+            #expect(parseChunks([Array(body.utf8)], maxLineLength: 40) == whole)
+            #expect(parseChunks(Array(body.utf8).map { [$0] }, maxLineLength: 40) == whole)
+        }
+        // The fuzzer's input: 65 bytes, a NUL in the tag set, limit 64.
+        let fuzzed: [UInt8] = [0x4f, 0x63] + Array(repeating: 0, count: 54) + Array("c= ae==".utf8) + [0xd3, 0x63]
+        #expect(fuzzed.count == 65)
+        let whole = parseWhole(fuzzed, maxLineLength: 64)
+        #expect(whole.points.isEmpty && whole.errors.count == 1 && whole.errors[0].reason.contains("line too long"))
+        #expect(parseChunks([fuzzed], maxLineLength: 64) == whole)
+        // One byte less is within the limit and parsed as usual.
+        #expect(parseWhole(Self.line(40), maxLineLength: 40).points.count == 1)
+    }
+
     @Test func hugeLineIsNotBufferedWhileStreaming() throws {
         var parser = LineProtocolParser(defaultTime: 0, maxLineLength: 1_000)
         var errors: [LineError] = []

@@ -86,6 +86,11 @@ import TSEngine
         }
         let r2 = try? HTTP.readResponse(fd2)
         #expect(r2?.status == 413 || answered)
+        // The batches before the cap were written, and the answer and /metrics say how many.
+        if let r2, r2.status == 413, let m = r2.body.range(of: #"after \d+ points"#, options: .regularExpression) {
+            let n = Double(r2.body[m].split(separator: " ")[1])!
+            #expect(n > 0 && Net.metric(d.port, #"tsdbd_points_written_total{protocol="http"}"#) == n, "\(r2.body)")
+        }
         #expect(try HTTP.request(port: d.port, "GET", "/ping").status == 204)
     }
 

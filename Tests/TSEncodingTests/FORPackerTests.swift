@@ -77,6 +77,25 @@ struct FORPackerTests {
         #expect(throws: Never.self) { try decode([], count: 0) }
     }
 
+    // Found by fuzz/ (target segment, fuzz/corpus/segment/regression-for-huge-count): decode reserved
+    // room for `count` values before looking at the bytes, so 18 bytes with a count of 2^35 - 1 asked
+    // for 256 GiB. Each frame takes at least 2 bytes, which bounds the count the bytes can hold.
+    @Test func countTheBytesCannotHoldIsRefusedBeforeAllocating() throws {
+        func decode(_ bytes: [UInt8], count: Int) throws -> [Int64] {
+            var out: [Int64] = []
+            var at = 0
+            try withExactBuffer(bytes) { try FORPacker.decode($0, at: &at, count: count, into: &out) }
+            return out
+        }
+        let fuzzed: [UInt8] = [0xef, 0x21, 0x2b, 0x01, 0x00, 0x00, 0x17, 0x5b, 0x00, 0x17, 0x5b, 0x65, 0x71, 0x75, 0x65, 0x6e, 0x63, 0x65]
+        #expect(throws: EncodingError.truncated) { try decode(fuzzed, count: (1 << 35) - 1) }
+        #expect(throws: EncodingError.truncated) { try decode(fuzzed, count: Int.max) }
+        // Width-0 frames are the smallest: 2 bytes hold up to 128 values, 4 bytes up to 256.
+        #expect(try decode([0, 0], count: 128) == Array(repeating: 0, count: 128))
+        #expect(throws: EncodingError.truncated) { try decode([0, 0], count: 129) }
+        #expect(try decode([0, 2, 0, 4], count: 256) == Array(repeating: 1, count: 128) + Array(repeating: 2, count: 128))
+    }
+
     @Test func robustness() throws {
         var rng = SplitMix64(seed: 3)
         var valid: [[UInt8]] = []

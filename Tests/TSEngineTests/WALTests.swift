@@ -146,4 +146,38 @@ import TSEncoding
             try wal.close()
         }
     }
+
+    // Found by fuzz/ (target wal, fuzz/corpus/wal/regression-duplicate-def-id): a record defining
+    // series 3 twice, with different keys, replayed without error and left two keys on one id in
+    // the catalog (the second definition overwrote the first). An id can only name one series.
+    @Test func replayRefusesTwoKeysForOneSeriesID() throws {
+        let fuzzed: [UInt8] = [
+            0x01, 0x02, 0x64, 0x62, 0x05, 0x40, 0x01, 0x0a, 0x01, 0x6d, 0x01, 0x01, 0x34, 0x01, 0x35, 0x02, 0x66, 0x30,
+            0x03, 0x02, 0x0a, 0x01, 0x6d, 0x01, 0x01, 0x74, 0x01, 0x35, 0x02, 0x66, 0x31, 0x03, 0x03, 0x0a, 0x01, 0x6d,
+            0x01, 0x01, 0x74, 0x01, 0x32, 0x02, 0x66, 0x31, 0x04, 0x04, 0x0a, 0x01, 0x6d, 0x01, 0x01, 0x74, 0x01, 0x34,
+            0x02, 0x66, 0x33, 0x05, 0x05, 0x0a, 0x01, 0x6d, 0x01, 0x01, 0x74, 0x01, 0x34, 0x02, 0x04, 0x02, 0x01, 0x05,
+            0x05, 0x02, 0x0d, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x22, 0x77, 0x6f, 0x72, 0x6c, 0x64, 0x22,
+        ]
+        var e = WALBatchEncoder()
+        let a = SeriesKey("m", ["t": "5"], field: "f1").canonicalBytes
+        let b = SeriesKey("m", ["t": "2"], field: "f1").canonicalBytes
+        a.withUnsafeBytes { e.addDef(id: 3, type: .integer, canonicalKey: $0) }
+        b.withUnsafeBytes { e.addDef(id: 3, type: .unsigned, canonicalKey: $0) }
+        e.finish(database: "db")
+        for record in [fuzzed, e.buf] {
+            var batch = WALDecodedBatch()
+            try record.withUnsafeBytes { try WALBatchDecoder.decode($0, into: &batch) }
+            var catalog = SeriesCatalog()
+            var head = Head()
+            #expect(throws: EncodingError.self) { try Engine.replay(batch, catalog: &catalog, head: &head) }
+        }
+        // The catalog keeps the first key of an id, accepts the same definition again, and never uses id 0.
+        var catalog = SeriesCatalog()
+        #expect(a.withUnsafeBytes { catalog.insert(canonical: $0, type: .integer, id: 3) } == 3)
+        #expect(a.withUnsafeBytes { catalog.insert(canonical: $0, type: .integer, id: 3) } == 3)
+        #expect(b.withUnsafeBytes { catalog.insert(canonical: $0, type: .unsigned, id: 3) } == nil)
+        #expect(b.withUnsafeBytes { catalog.insert(canonical: $0, type: .unsigned, id: 0) } == nil)
+        #expect(catalog.info(3)?.canonical == a && catalog.type(3) == .integer)
+        #expect(b.withUnsafeBytes { catalog.insert(canonical: $0, type: .unsigned) } == 4)
+    }
 }

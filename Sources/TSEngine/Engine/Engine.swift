@@ -126,7 +126,9 @@ public final class Engine: @unchecked Sendable {
     static func replay(_ d: WALDecodedBatch, catalog: inout SeriesCatalog, head: inout Head) throws {
         for def in d.defs {
             let got = def.canonicalKey.withUnsafeBytes { catalog.insert(canonical: $0, type: def.type, id: def.id) }
-            guard got == def.id else { throw EncodingError.corrupt("WAL series \(def.id) conflicts with a known series") }
+            guard got == def.id, catalog.type(def.id) == def.type else {
+                throw EncodingError.corrupt("WAL series \(def.id) conflicts with a known series")
+            }
         }
         for i in 0..<d.count {
             let id = d.ids[i]

@@ -92,12 +92,14 @@ struct SeriesCatalog {
     }
 
     /// Adds a series with the given id (from the WAL or a segment) or the next free id.
-    /// Returns nil when the canonical bytes do not decode.
+    /// Returns nil when the canonical bytes do not decode, or when the given id is 0 or already
+    /// names another series (callers report that as a conflict).
     @discardableResult
     mutating func insert(canonical: UnsafeRawBufferPointer, type: ValueType, id wanted: UInt32? = nil) -> UInt32? {
         let h = SeriesCatalog.hash(canonical)
         if let existing = lookup(canonical, hash: h) { return existing }
         guard let key = SeriesKey(canonical: canonical) else { return nil }
+        if let wanted, wanted == 0 || has(wanted) { return nil }
         let id = wanted ?? UInt32(infos.count)
         while infos.count <= Int(id) {
             infos.append(nil)

@@ -46,8 +46,8 @@ public final class Segment: @unchecked Sendable {
         minT = Int64(bitPattern: u64(24))
         maxT = Int64(bitPattern: u64(32))
         let nSeries = Int(u32(40))
-        guard indexOffset >= UInt64(SegmentFormat.headerSize), indexLength >= 5,
-              indexOffset + indexLength == UInt64(fo) else { throw corrupt("index bounds") }
+        guard indexOffset >= UInt64(SegmentFormat.headerSize), indexLength >= 5, indexLength <= UInt64(fo),
+              indexOffset == UInt64(fo) - indexLength else { throw corrupt("index bounds") }
         let idx = UnsafeRawBufferPointer(rebasing: b[Int(indexOffset)..<fo])
         let body = UnsafeRawBufferPointer(rebasing: idx[..<(idx.count - 4)])
         let crc = UInt32(littleEndian: idx.loadUnaligned(fromByteOffset: idx.count - 4, as: UInt32.self))
