@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libssl (and libcrypto) for TSClient's https://; separate so only TSClient links libssl.
+        .systemLibrary(name: "COpenSSLTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) behind a CPU check; the portable code stays in Swift.
         .target(name: "CCRC32C"),
         // Pure codecs: bits, varints, CRC32C, timestamp/value column codecs, block compression.
@@ -48,7 +50,7 @@ let package = Package(
         // Query execution over the engine: selection, aggregation, transformations, SHOW/DROP/DELETE.
         .target(name: "TSQuery", dependencies: ["TSEngine", "InfluxQL"]),
         // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
-        .target(name: "TSClient", dependencies: ["InfluxQL"]),
+        .target(name: "TSClient", dependencies: ["InfluxQL", "COpenSSLTLS"]),
         // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
         .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL", "TSQuery"]),
         // Credentials for the HTTP API: the credentials file, PBKDF2 secrets, header parsing.

@@ -38,6 +38,28 @@ struct ServerOptions: ParsableArguments {
 
     @Flag(help: "Print times as integer nanoseconds instead of RFC 3339.")
     var epoch = false
+
+    @OptionGroup var tls: TLSOptions
+}
+
+/// Certificate checks for `https://` URLs (docs/security.md).
+struct TLSOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A PEM file of CA certificates to trust for https://, besides the system's (also TSDBD_CACERT).", valueName: "file"))
+    var cacert: String?
+
+    @Flag(help: "Do not verify the server's certificate and host name for https:// (like curl -k).")
+    var insecure = false
+
+    /// `--cacert`, else a non-empty `TSDBD_CACERT`.
+    var caFile: String? {
+        cacert ?? ProcessInfo.processInfo.environment["TSDBD_CACERT"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// The HTTP client for tsdbd at `url`, with the credentials and TLS settings.
+func makeClient(_ url: String, timeout: Double, _ tls: TLSOptions) throws -> HTTPClient {
+    try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders(),
+                   caFile: tls.caFile, insecure: tls.insecure)
 }
 
 /// Basic auth from TSDBD_USERNAME and TSDBD_PASSWORD when both are set (tsdbd --auth-enabled).
@@ -67,7 +89,7 @@ func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
     if let db = s.database { params.append(("db", db)) }
     let response: HTTPResponse
     do {
-        let client = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout, headers: credentialHeaders())
+        let client = try makeClient(s.url, timeout: s.timeout, s.tls)
         response = writes
             ? try client.post("/query", query: params, body: [], contentType: "application/x-www-form-urlencoded")
             : try client.get("/query", query: params)
@@ -186,7 +208,7 @@ struct Series: ParsableCommand {
 /// Fetches `/api/v1/stats` as a JSON object.
 func fetchStats(_ s: ServerOptions) -> [String: Any] {
     do {
-        let r = try HTTPClient(baseURL: s.url, timeoutSeconds: s.timeout, headers: credentialHeaders()).get("/api/v1/stats", query: [])
+        let r = try makeClient(s.url, timeout: s.timeout, s.tls).get("/api/v1/stats", query: [])
         guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
             fail("unexpected answer from \(s.url)/api/v1/stats (HTTP \(r.status))", Exit.serverError)
         }
@@ -309,6 +331,7 @@ struct AccountingReportCommand: ParsableCommand {
     @Option(help: "Output format.") var format: AccountingFormat = .table
     @Flag(help: "With --format apel: summary records per site, project and month.") var summary = false
     @Option(help: "Seconds to wait for the server.") var timeout: Double = 120
+    @OptionGroup var tls: TLSOptions
 
     func validate() throws {
         if month != nil && (from != nil || to != nil) { throw ValidationError("give --month or --from/--to, not both") }
@@ -324,7 +347,7 @@ struct AccountingReportCommand: ParsableCommand {
         if summary { q.append(("summary", "true")) }
         let r: HTTPResponse
         do {
-            r = try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders()).get("/api/v1/accounting/report", query: q)
+            r = try makeClient(url, timeout: timeout, tls).get("/api/v1/accounting/report", query: q)
         } catch let e as ClientError {
             if case .badURL = e { fail("\(e)", Exit.badQuery) }
             fail("\(e)", Exit.unreachable)
@@ -343,10 +366,11 @@ struct AccountingRun: ParsableCommand {
     @Option(help: "The tsdbd HTTP address (also TSDBD_URL).")
     var url: String = ProcessInfo.processInfo.environment["TSDBD_URL"] ?? "http://127.0.0.1:8086"
     @Option(help: "Seconds to wait for the server.") var timeout: Double = 600
+    @OptionGroup var tls: TLSOptions
 
     func run() throws {
         do {
-            let r = try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders()).post("/api/v1/accounting/run", query: [], body: [], contentType: "text/plain")
+            let r = try makeClient(url, timeout: timeout, tls).post("/api/v1/accounting/run", query: [], body: [], contentType: "text/plain")
             print(String(decoding: r.body, as: UTF8.self))
             if r.status != 200 { throw ExitCode(r.status >= 500 ? Exit.serverError : Exit.badQuery) }
         } catch let e as ClientError {

@@ -243,12 +243,13 @@ final class HTTPClientTests: XCTestCase {
     }
 
     func testURLValidation() throws {
-        XCTAssertThrowsError(try HTTPClient(baseURL: "https://db.example.com:8086")) { error in
-            XCTAssertEqual(error as? ClientError, .badURL("https is not supported; use http://"))
-            XCTAssertEqual("\(error)", "https is not supported; use http://")
+        XCTAssertThrowsError(try HTTPClient(baseURL: "ftp://db.example.com")) { error in
+            XCTAssertEqual(error as? ClientError,
+                           .badURL("invalid URL \"ftp://db.example.com\": unsupported scheme \"ftp\"; use http:// or https://"))
         }
         for bad in ["", "ftp://x", "http://", "http://:8086", "http://h:0", "http://h:70000", "http://h:80x",
-                    "http://::1:8086", "http://[::1", "http://u:p@h:8086", "http://h:8086/?q=1"] {
+                    "http://::1:8086", "http://[::1", "http://u:p@h:8086", "http://h:8086/?q=1",
+                    "https://", "https://:443", "https://h:0", "https://u:p@h", "https://h/#x"] {
             XCTAssertThrowsError(try HTTPClient(baseURL: bad), bad) { error in
                 guard case .badURL? = error as? ClientError else { return XCTFail("\(bad): \(error)") }
             }
@@ -256,6 +257,55 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(try HTTPClient(baseURL: "HTTP://localhost:8086/").baseURL, "http://localhost:8086")
         XCTAssertEqual(try HTTPClient(baseURL: "http://db/a/b//").baseURL, "http://db:80/a/b")
         XCTAssertEqual(try HTTPClient(baseURL: "[fe80::1%25eth0]:9").baseURL, "http://[fe80::1%25eth0]:9")
+    }
+
+    func testHTTPSURLs() throws {
+        let plain = try HTTPClient(baseURL: "http://db.example.com:8086")
+        XCTAssertFalse(plain.usesTLS)
+        let defaultPort = try HTTPClient(baseURL: "https://db.example.com")
+        XCTAssertTrue(defaultPort.usesTLS)
+        XCTAssertEqual(defaultPort.baseURL, "https://db.example.com:443")
+        XCTAssertEqual(try HTTPClient(baseURL: "HTTPS://db.example.com/").baseURL, "https://db.example.com:443")
+        XCTAssertEqual(try HTTPClient(baseURL: "https://db.example.com:8443/tsdb//").baseURL, "https://db.example.com:8443/tsdb")
+        XCTAssertEqual(try HTTPClient(baseURL: "https://127.0.0.1/a/b").baseURL, "https://127.0.0.1:443/a/b")
+        XCTAssertEqual(try HTTPClient(baseURL: "https://[::1]:8443").baseURL, "https://[::1]:8443")
+        // Without a scheme the URL is plain HTTP, even on port 443.
+        let noScheme = try HTTPClient(baseURL: "db.example.com:443")
+        XCTAssertFalse(noScheme.usesTLS)
+        XCTAssertEqual(noScheme.baseURL, "http://db.example.com:443")
+        let options = try HTTPClient(baseURL: "https://h", caFile: "/etc/ca.pem", insecure: true)
+        XCTAssertEqual(options.caFile, "/etc/ca.pem")
+        XCTAssertTrue(options.insecure)
+        XCTAssertNil(try HTTPClient(baseURL: "https://h").caFile)
+        XCTAssertFalse(try HTTPClient(baseURL: "https://h").insecure)
+    }
+
+    func testHTTPSHandshakeTimesOutAgainstASilentServer() throws {
+        // The server never answers the ClientHello (it waits for an HTTP request head).
+        let server = try OneShotServer(response: ["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])
+        let client = try HTTPClient(baseURL: "https://127.0.0.1:\(server.port)", timeoutSeconds: 0.2)
+        let started = Date()
+        XCTAssertThrowsError(try client.get("/ping", query: [])) { error in
+            XCTAssertEqual(error as? ClientError, .timeout(
+                "timed out after 0.2s during the TLS handshake with tsdbd at https://127.0.0.1:\(server.port)"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.9)
+        _ = server.request()
+    }
+
+    func testHTTPSToAPlainHTTPServerFailsTheHandshake() throws {
+        // The server answers the ClientHello with plain HTTP once it gives up waiting for a request
+        // head (its receive timeout, 5 s), so this takes a few seconds.
+        let server = try OneShotServer(response: ["HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"])
+        let client = try HTTPClient(baseURL: "https://127.0.0.1:\(server.port)", timeoutSeconds: 10)
+        XCTAssertThrowsError(try client.get("/ping", query: [])) { error in
+            guard case .connectionRefused(let message)? = error as? ClientError else {
+                return XCTFail("expected connectionRefused, got \(error)")
+            }
+            XCTAssertTrue(message.hasPrefix("TLS handshake with tsdbd at https://127.0.0.1:\(server.port) failed: "), message)
+            XCTAssertTrue(message.hasSuffix("is the server serving plain HTTP? try http://"), message)
+        }
+        _ = server.request()
     }
 
     func testPercentEncoding() {

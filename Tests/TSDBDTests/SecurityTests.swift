@@ -137,6 +137,20 @@ import Glibc
         #expect(untrusted.status != 0)
         #expect((try? HTTP.request(port: d.port, "GET", "/ping"))?.status != 204)
         #expect(try curl(d.port, ["\(base)/ping"]).output.hasSuffix("204"))
+        // tsctl over HTTPS: it trusts the CA in TSDBD_CACERT or --cacert, refuses the server without
+        // it (exit 3, like an unreachable server) and skips the check with --insecure.
+        let login = ["TSDBD_USERNAME": "agent", "TSDBD_PASSWORD": "a-pw"]
+        let trusted = try tsctl(["query", "SHOW DATABASES", "--url", base], env: login.merging(["TSDBD_CACERT": dir + "/cert.pem"]) { $1 })
+        #expect(trusted.status == 0 && trusted.output.split(separator: "\n").contains("t"), "\(trusted.output)")
+        let selected = try tsctl(["query", "SELECT v FROM cpu", "--db", "t", "--epoch", "--url", base, "--cacert", dir + "/cert.pem"],
+                                 env: login.merging(["TSDBD_CACERT": ""]) { $1 })
+        #expect(selected.status == 0 && selected.output.contains("1767225600000000000 7"), "\(selected.output)")
+        let refused = try tsctl(["query", "SHOW DATABASES", "--url", base], env: login.merging(["TSDBD_CACERT": ""]) { $1 })
+        #expect(refused.status == 3, "\(refused.output)")
+        #expect(refused.output.contains("TLS handshake with tsdbd at \(base) failed: certificate verify failed (self-signed certificate)"), "\(refused.output)")
+        #expect(refused.output.contains("--cacert"), "\(refused.output)")
+        let insecure = try tsctl(["query", "SHOW DATABASES", "--url", base, "--insecure"], env: login.merging(["TSDBD_CACERT": ""]) { $1 })
+        #expect(insecure.status == 0 && insecure.output.split(separator: "\n").contains("t"), "\(insecure.output)")
         #expect(d.process.isRunning)
     }
 
