@@ -167,6 +167,52 @@ import Foundation
         try e.close()
     }
 
+    /// Head data overlapping many sealed blocks (late points; data a crash mid-seal left in
+    /// both the WAL and a segment) is cut at block boundaries, so each block merges only with the
+    /// head data inside it; answers are unchanged and the head still wins on equal timestamps.
+    @Test func headOverlappingManyBlocksIsMergedPiecewise() throws {
+        let dir = TempDir()
+        let e = try Engine(path: dir.path, options: testOptions())
+        defer { try? e.close() }
+        let k = SeriesKey("m", field: "v")
+        var b = WriteBatch(database: "db")
+        for i in 0..<100_000 { b.append(k, Int64(i) * 10, .float(Double(i))) }
+        try e.append(b)
+        try e.flush()
+        // Head: a rewrite of every 100th sample (newer value wins), one late point before all,
+        // and points between samples.
+        var h = WriteBatch(database: "db")
+        h.append(k, -5, .float(-1))
+        for i in stride(from: 0, to: 100_000, by: 100) { h.append(k, Int64(i) * 10, .float(-Double(i))) }
+        for i in stride(from: 50, to: 100_000, by: 1000) { h.append(k, Int64(i) * 10 + 5, .float(0.5)) }
+        try e.append(h)
+        let ref = try e.select("db", SeriesSelector("m", field: "v", []))[0]
+        let snap = try e.snapshot("db", [ref], range: .all)[0]
+        let blocks = snap.chunks.filter { if case .block = $0.source { true } else { false } }.count
+        #expect(blocks > 5)
+        let split = Engine.splittingMemory(snap.chunks)
+        #expect(split.count > snap.chunks.count)
+        // Every memory piece lies within one block's range or between blocks.
+        let ranges = snap.chunks.compactMap { c -> ClosedRange<Int64>? in if case .block = c.source { c.minT...c.maxT } else { nil } }
+        for c in split { if case .memory = c.source {
+            #expect(ranges.allSatisfy { r in (r.contains(c.minT) && r.contains(c.maxT)) || c.maxT < r.lowerBound || c.minT > r.upperBound })
+        } }
+        var pieces = 0
+        var got: [(Int64, Value)] = []
+        try e.scan(snap, range: .all) { cols in
+            pieces += 1
+            for i in 0..<cols.count { got.append((cols.timestamps[i], cols.values[i])) }
+            return true
+        }
+        #expect(pieces > 5)
+        var want: [Int64: Double] = [-5: -1]
+        for i in 0..<100_000 { want[Int64(i) * 10] = i % 100 == 0 ? -Double(i) : Double(i) }
+        for i in stride(from: 50, to: 100_000, by: 1000) { want[Int64(i) * 10 + 5] = 0.5 }
+        #expect(got.count == want.count)
+        #expect(got.map(\.0) == want.keys.sorted())
+        #expect(got.allSatisfy { $0.1 == .float(want[$0.0]!) })
+    }
+
     @Test func dataDirectoryIsLocked() throws {
         let dir = TempDir()
         let e = try Engine(path: dir.path, options: testOptions())

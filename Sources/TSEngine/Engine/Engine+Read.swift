@@ -114,7 +114,7 @@ extension Engine {
     /// `body` receives consecutive, non-overlapping pieces; return false to stop early.
     /// Memory is bounded by the largest group of mutually overlapping blocks.
     public func scan(_ snap: SeriesSnapshot, range: TimeRange, _ body: (SampleColumns) throws -> Bool) throws {
-        let chunks = snap.chunks.sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
+        let chunks = Engine.splittingMemory(snap.chunks).sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
         var i = 0
         while i < chunks.count {
             // A cluster: chunks whose time ranges overlap transitively.
@@ -134,6 +134,51 @@ extension Engine {
             if !cols.isEmpty, try !body(cols) { return }
             i = j
         }
+    }
+
+    /// Cuts in-memory chunks (head, frozen head) at the time boundaries of the block chunks.
+    /// A head that holds one late sample, or data that a crash during a seal left both in the WAL
+    /// and in a segment, spans many blocks; uncut, it would join them all into one cluster, merged
+    /// in one piece (all of a series' data at once, sorted). Cut, each piece overlaps only the
+    /// blocks it really overlaps, and the scan stays block by block.
+    static func splittingMemory(_ chunks: [Chunk]) -> [Chunk] {
+        guard chunks.count > 1, chunks.contains(where: { if case .memory = $0.source { true } else { false } }) else { return chunks }
+        var cuts: [Int64] = []  // a piece starts at each cut
+        for c in chunks {
+            guard case .block = c.source else { continue }
+            cuts.append(c.minT)
+            if c.maxT < .max { cuts.append(c.maxT + 1) }
+        }
+        if cuts.isEmpty { return chunks }
+        cuts.sort()
+        var out: [Chunk] = []
+        out.reserveCapacity(chunks.count + cuts.count)
+        for c in chunks {
+            guard case .memory(let cols) = c.source, cols.count > 1 else { out.append(c); continue }
+            var lo = 0
+            var k = upperBound(cuts, c.minT)  // the first cut after the chunk's first sample
+            while k < cuts.count && cuts[k] <= c.maxT && lo < cols.count {
+                let cut = cuts[k], start = lo
+                let hi = start + partitionPoint(cols.count - start) { cols.timestamps[start + $0] >= cut }
+                if hi > lo { out.append(piece(cols, lo..<hi, precedence: c.precedence)) }
+                lo = hi
+                k += 1
+                while k < cuts.count && lo < cols.count && cuts[k] <= cols.timestamps[lo] { k += 1 }
+            }
+            if lo == 0 {
+                out.append(c)
+            } else if lo < cols.count {
+                out.append(piece(cols, lo..<cols.count, precedence: c.precedence))
+            }
+        }
+        return out
+    }
+
+    private static func piece(_ cols: SampleColumns, _ r: Range<Int>, precedence: UInt64) -> Chunk {
+        var p = SampleColumns(type: cols.values.type)
+        p.timestamps = Array(cols.timestamps[r])
+        p.values.append(from: cols.values, range: r)
+        return Chunk(minT: p.timestamps[0], maxT: p.timestamps[p.count - 1], precedence: precedence, source: .memory(p))
     }
 
     /// All data of one series in `range`, materialized.
