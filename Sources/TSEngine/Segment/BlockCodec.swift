@@ -79,26 +79,49 @@ public enum ColumnValues: Sendable, Equatable {
     }
 
     /// Appends one element of `other` (same type) at index `i`.
+    ///
+    /// The payload is moved out of `self` before appending (`self` is parked on an empty
+    /// array), so the array stays uniquely referenced and grows in place. Switching on a tuple
+    /// `(self, other)` instead keeps a second reference alive, and every append then copies the
+    /// whole array: quadratic merges.
     public mutating func append(from other: ColumnValues, at i: Int) {
-        switch (self, other) {
-        case (.float(var a), .float(let b)): self = .integer([]); a.append(b[i]); self = .float(a)
-        case (.integer(var a), .integer(let b)): self = .float([]); a.append(b[i]); self = .integer(a)
-        case (.unsigned(var a), .unsigned(let b)): self = .float([]); a.append(b[i]); self = .unsigned(a)
-        case (.boolean(var a), .boolean(let b)): self = .float([]); a.append(b[i]); self = .boolean(a)
-        case (.string(var a), .string(let b)): self = .float([]); a.append(b[i]); self = .string(a)
-        default: preconditionFailure("column type mismatch")
+        switch self {
+        case .float(var a):
+            guard case .float(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(b[i]); self = .float(a)
+        case .integer(var a):
+            guard case .integer(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(b[i]); self = .integer(a)
+        case .unsigned(var a):
+            guard case .unsigned(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(b[i]); self = .unsigned(a)
+        case .boolean(var a):
+            guard case .boolean(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .float([]); a.append(b[i]); self = .boolean(a)
+        case .string(var a):
+            guard case .string(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .float([]); a.append(b[i]); self = .string(a)
         }
     }
 
-    /// Appends a whole range of `other` (same type).
+    /// Appends a whole range of `other` (same type), in place as above.
     public mutating func append(from other: ColumnValues, range r: Range<Int>) {
-        switch (self, other) {
-        case (.float(var a), .float(let b)): self = .integer([]); a.append(contentsOf: b[r]); self = .float(a)
-        case (.integer(var a), .integer(let b)): self = .float([]); a.append(contentsOf: b[r]); self = .integer(a)
-        case (.unsigned(var a), .unsigned(let b)): self = .float([]); a.append(contentsOf: b[r]); self = .unsigned(a)
-        case (.boolean(var a), .boolean(let b)): self = .float([]); a.append(contentsOf: b[r]); self = .boolean(a)
-        case (.string(var a), .string(let b)): self = .float([]); a.append(contentsOf: b[r]); self = .string(a)
-        default: preconditionFailure("column type mismatch")
+        switch self {
+        case .float(var a):
+            guard case .float(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(contentsOf: b[r]); self = .float(a)
+        case .integer(var a):
+            guard case .integer(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(contentsOf: b[r]); self = .integer(a)
+        case .unsigned(var a):
+            guard case .unsigned(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .boolean([]); a.append(contentsOf: b[r]); self = .unsigned(a)
+        case .boolean(var a):
+            guard case .boolean(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .float([]); a.append(contentsOf: b[r]); self = .boolean(a)
+        case .string(var a):
+            guard case .string(let b) = other else { preconditionFailure("column type mismatch") }
+            self = .float([]); a.append(contentsOf: b[r]); self = .string(a)
         }
     }
 
