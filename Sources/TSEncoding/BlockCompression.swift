@@ -79,6 +79,8 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
             guard !input.isEmpty, input.count <= Int(Int32.max) else {
                 throw EncodingError.corrupt("lz4 input size invalid")
             }
+            // LZ4 expands by at most 255×: a larger stated size is corrupt, refused before allocating.
+            guard decompressedSize <= input.count * 255 + 16 else { throw EncodingError.corrupt("lz4 size too large for its input") }
             let start = out.count
             out.append(contentsOf: repeatElement(0, count: decompressedSize))
             let got = out.withUnsafeMutableBytes { dst -> Int32 in

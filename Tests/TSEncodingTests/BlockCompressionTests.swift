@@ -81,6 +81,16 @@ struct BlockCompressionTests {
         }
     }
 
+    /// Found by fuzz/ (target segment): a corrupt block stating a huge size made lz4 decoding
+    /// allocate and zero it first. LZ4 expands at most 255×, so such a size is refused up front.
+    @Test func lz4RefusesAStatedSizeItsInputCannotHold() {
+        var out: [UInt8] = []
+        #expect(throws: EncodingError.self) {
+            try BlockCompression.decompress([0x10, 0x61], method: .lz4, decompressedSize: 1 << 30, into: &out)
+        }
+        #expect(out.capacity < 1 << 20)
+    }
+
     @Test func emptyInputForCompressedMethodsThrows() {
         for method in [BlockCompression.lz4, .zstd] {
             var out: [UInt8] = []

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TSEncoding
 @testable import TSEngine
 
 @Suite struct SegmentTests {
@@ -73,6 +74,55 @@ import Foundation
             }
         }
         #expect(detected == orig.count, "every byte is covered by a checksum or a structural check")
+    }
+
+    /// A segment file around an uncompressed series table `raw`, with valid checksums; `indexOffset`
+    /// replaces the footer's index offset when given.
+    func segmentFile(table raw: [UInt8], series: UInt32, indexOffset: UInt64? = nil) -> [UInt8] {
+        var file = SegmentFormat.magic
+        var index: [UInt8] = [BlockCompression.none.rawValue] + raw
+        let crc = index.withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { index.append(contentsOf: $0) }
+        let offset = UInt64(file.count)
+        file += index
+        var footer: [UInt8] = []
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { footer.append(contentsOf: $0) } }
+        put(indexOffset ?? offset); put(UInt64(index.count)); put(UInt64(1)); put(Int64(0)); put(Int64(0))
+        put(series); put(UInt32(0)); put(SegmentFormat.version); put(UInt32(0))
+        put(footer.withUnsafeBytes { CRC32C.checksum($0) })
+        footer += SegmentFormat.footerMagic
+        return file + footer
+    }
+
+    // Found by fuzz/ (target segment, fuzz/corpus/segment/regression-index-bounds-overflow): with
+    // valid checksums, a footer whose index offset plus index length overflows UInt64 trapped in
+    // Segment.init instead of being reported as corruption. The same held for a series-id delta
+    // that overflows (fuzz/corpus/segment/regression-series-id-overflow).
+    @Test func overflowingOffsetsAndIDsAreCorruptionNotATrap() throws {
+        let work = TempDir()
+        let target = work.path + "/" + SegmentFormat.fileName(seq: 1)
+        func table(secondDelta: UInt64) -> [UInt8] {
+            var t: [UInt8] = []
+            Varint.put(2, into: &t)
+            for (i, delta) in [UInt64(1), secondDelta].enumerated() {
+                Varint.put(delta, into: &t)
+                t.append(ValueType.float.rawValue)
+                let key = SeriesKey("m", ["i": "\(i)"], field: "v").canonicalBytes
+                Varint.put(UInt64(key.count), into: &t)
+                t += key
+                Varint.put(0, into: &t)  // no blocks
+            }
+            Varint.put(0, into: &t)  // replaces nothing
+            return t
+        }
+        func load(_ bytes: [UInt8]) throws -> Segment {
+            try Data(bytes).write(to: URL(fileURLWithPath: target))
+            return try Segment(path: target)
+        }
+        #expect(try load(segmentFile(table: table(secondDelta: 1), series: 2)).seriesCount == 2)
+        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: .max), series: 2)) }
+        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max - 2)) }
+        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max)) }
     }
 
     @Test func truncatedFilesAreRejectedNotMapped() throws {

@@ -150,6 +150,21 @@ import TSEncoding
     // Found by fuzz/ (target wal, fuzz/corpus/wal/regression-duplicate-def-id): a record defining
     // series 3 twice, with different keys, replayed without error and left two keys on one id in
     // the catalog (the second definition overwrote the first). An id can only name one series.
+    // Noted by fuzz/ (target wal): a CRC-valid record defining series 4,000,000,000 would grow the
+    // catalog to that many slots. Ids are handed out in order, so one far past the catalog is corrupt.
+    @Test func replayRefusesASeriesIDFarPastTheCatalog() throws {
+        var e = WALBatchEncoder()
+        let a = SeriesKey("m", field: "f").canonicalBytes
+        a.withUnsafeBytes { e.addDef(id: 4_000_000_000, type: .float, canonicalKey: $0) }
+        e.finish(database: "db")
+        var batch = WALDecodedBatch()
+        try e.buf.withUnsafeBytes { try WALBatchDecoder.decode($0, into: &batch) }
+        var catalog = SeriesCatalog()
+        var head = Head()
+        #expect(throws: EncodingError.self) { try Engine.replay(batch, catalog: &catalog, head: &head) }
+        #expect(catalog.infos.count == 1)
+    }
+
     @Test func replayRefusesTwoKeysForOneSeriesID() throws {
         let fuzzed: [UInt8] = [
             0x01, 0x02, 0x64, 0x62, 0x05, 0x40, 0x01, 0x0a, 0x01, 0x6d, 0x01, 0x01, 0x34, 0x01, 0x35, 0x02, 0x66, 0x30,
@@ -164,7 +179,12 @@ import TSEncoding
         a.withUnsafeBytes { e.addDef(id: 3, type: .integer, canonicalKey: $0) }
         b.withUnsafeBytes { e.addDef(id: 3, type: .unsigned, canonicalKey: $0) }
         e.finish(database: "db")
-        for record in [fuzzed, e.buf] {
+        // The same key and id defined again with another type (fuzz/corpus/wal/regression-def-type-conflict).
+        var retyped = WALBatchEncoder()
+        a.withUnsafeBytes { retyped.addDef(id: 3, type: .integer, canonicalKey: $0) }
+        a.withUnsafeBytes { retyped.addDef(id: 3, type: .unsigned, canonicalKey: $0) }
+        retyped.finish(database: "db")
+        for record in [fuzzed, e.buf, retyped.buf] {
             var batch = WALDecodedBatch()
             try record.withUnsafeBytes { try WALBatchDecoder.decode($0, into: &batch) }
             var catalog = SeriesCatalog()

@@ -125,6 +125,11 @@ public final class Engine: @unchecked Sendable {
     /// Applies one decoded WAL batch record to a database's catalog and head.
     static func replay(_ d: WALDecodedBatch, catalog: inout SeriesCatalog, head: inout Head) throws {
         for def in d.defs {
+            // Ids are handed out in order, so a definition cannot run far past the catalog; a
+            // CRC-valid record naming id 4,000,000,000 must not make the catalog that large.
+            guard Int(def.id) <= catalog.infos.count + 1 << 20 else {
+                throw EncodingError.corrupt("WAL series id \(def.id) is far past the \(catalog.infos.count) known")
+            }
             let got = def.canonicalKey.withUnsafeBytes { catalog.insert(canonical: $0, type: def.type, id: def.id) }
             guard got == def.id, catalog.type(def.id) == def.type else {
                 throw EncodingError.corrupt("WAL series \(def.id) conflicts with a known series")

@@ -92,8 +92,8 @@ public final class Segment: @unchecked Sendable {
         out.reserveCapacity(Int(n))
         var prevID: UInt64 = 0
         for _ in 0..<Int(n) {
-            let id = prevID + (try Varint.get(p, at: &pos))
-            guard id <= UInt64(UInt32.max), id > prevID || prevID == 0, pos < p.count,
+            let (id, idOverflow) = prevID.addingReportingOverflow(try Varint.get(p, at: &pos))
+            guard !idOverflow, id <= UInt64(UInt32.max), id > prevID || prevID == 0, pos < p.count,
                   let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("series entry") }
             prevID = id
             pos += 1
