@@ -25,6 +25,15 @@ public enum Statement: Sendable, Equatable {
     case dropSeries(sources: [Source], condition: Expr?)
     /// `DELETE [FROM ..] [WHERE ..]` (at least one of the two).
     case delete(sources: [Source], condition: Expr?)
+
+    /// Statements that change data or databases: InfluxDB runs them over POST only, and with
+    /// authentication on they need the admin role.
+    public var changesData: Bool {
+        switch self {
+        case .createDatabase, .dropDatabase, .dropSeries, .delete: true
+        default: false
+        }
+    }
 }
 
 /// `SHOW MEASUREMENTS` options.

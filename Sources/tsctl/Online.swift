@@ -79,12 +79,7 @@ func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
         fail("error parsing query: \(error)", Exit.badQuery)
     }
     // Statements that change data need POST, as in InfluxDB.
-    let writes = statements.contains {
-        switch $0 {
-        case .createDatabase, .dropDatabase, .dropSeries, .delete: true
-        default: false
-        }
-    }
+    let writes = statements.contains(where: \.changesData)
     var params = [("q", q), ("epoch", "ns")]
     if let db = s.database { params.append(("db", db)) }
     let response: HTTPResponse

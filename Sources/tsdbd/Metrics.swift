@@ -54,11 +54,16 @@ final class Counters: Sendable {
                            fsynced: { fsyncs.recordNanoseconds(Int64($0)) })
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)]) -> Prometheus.Counter {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+    /// The cache key of a metric with labels.
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)], help: String? = nil) -> Prometheus.Counter {
+        let key = Counters.key(name, labels)
         return counters.withLock { c in
             if let h = c[key] { return h }
-            let h = registry.makeCounter(name: name, labels: labels, help: Counters.help[name] ?? "")
+            let h = registry.makeCounter(name: name, labels: labels, help: help ?? Counters.help[name] ?? "")
             c[key] = h
             return h
         }
@@ -110,12 +115,7 @@ final class Counters: Sendable {
                 seen[name] = Int64(v)
                 return d
             }
-            let c = counters.withLock { c in
-                if let h = c[name] { return h }
-                let h = registry.makeCounter(name: name, labels: [], help: help)
-                c[name] = h
-                return h
-            }
+            let c = counter(name, [], help: help)
             if delta > 0 { c.increment(by: delta) }
         }
         var gauges: [(String, String, [(String, String)], Double)] = [
@@ -143,7 +143,7 @@ final class Counters: Sendable {
         gaugesSet.withLock { set in
             var now: [String: Prometheus.Gauge] = [:]
             for (name, help, labels, v) in gauges {
-                let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+                let key = Counters.key(name, labels)
                 let g = set[key] ?? registry.makeGauge(name: name, labels: labels, help: help)
                 g.set(v)
                 now[key] = g

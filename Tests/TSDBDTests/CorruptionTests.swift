@@ -11,10 +11,13 @@ import Glibc
 /// unreadable segment is renamed aside and startup continues. (Every byte offset and every bit
 /// position are covered in-process by WALTests and SegmentTests.)
 @Suite struct CorruptionTests {
+    /// No rollups and no accounting job: the data directory holds only what each test writes.
+    static let quiet = ["--rollup-levels", "none", "--accounting-interval", "off"]
+
     /// Three writes, one WAL record each (one batch per small request), then kill -9.
     /// Returns the daemon's data directory and the WAL file.
     static func threeRecordsThenKill() throws -> (Daemon, String) {
-        let d = try Daemon(extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let d = try Daemon(extraArgs: Self.quiet)
         for i in 1...3 {
             #expect(try HTTP.request(port: d.port, "POST", "/write?db=c", text: "m,r=\(i) v=\(i) \(i)\n").status == 204)
         }
@@ -35,7 +38,7 @@ import Glibc
         defer { d.removeData() }
         let size = Platform.fileSize(path: wal)!
         #expect(truncate(wal, off_t(size - 3)) == 0)  // a torn last record
-        let r = try Daemon(dataDir: d.dataDir, extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let r = try Daemon(dataDir: d.dataDir, extraArgs: Self.quiet)
         defer { r.stop() }
         #expect(try Self.present(r.port) == [1, 2])
         #expect(Net.metric(r.port, "tsdbd_wal_corrupt_tails_truncated_total") == 1)
@@ -51,7 +54,7 @@ import Glibc
         let first = Int(b[WALFormat.headerSize]) | Int(b[WALFormat.headerSize + 1]) << 8
         b[WALFormat.headerSize + WALFormat.frameHeaderSize + first + WALFormat.frameHeaderSize + 2] ^= 0x10
         try b.write(to: URL(fileURLWithPath: wal))
-        let r = try Daemon(dataDir: d.dataDir, extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let r = try Daemon(dataDir: d.dataDir, extraArgs: Self.quiet)
         defer { r.stop() }
         #expect(try Self.present(r.port) == [1])
         #expect(Net.metric(r.port, "tsdbd_wal_corrupt_tails_truncated_total") == 1)
@@ -61,7 +64,7 @@ import Glibc
 
     /// Two segments (two flushes), one series each.
     static func twoSegments() throws -> (Daemon, [String]) {
-        let d = try Daemon(extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let d = try Daemon(extraArgs: Self.quiet)
         var body = ""
         for i in 0..<2000 { body += "a v=\(i) \(Int64(i) * 1_000_000_000)\n" }
         #expect(try HTTP.request(port: d.port, "POST", "/write?db=s", text: body).status == 204)
@@ -81,7 +84,7 @@ import Glibc
         var b = try Data(contentsOf: URL(fileURLWithPath: segs[0]))
         b[SegmentFormat.headerSize + 20] ^= 0x01  // inside the first data block
         try b.write(to: URL(fileURLWithPath: segs[0]))
-        let r = try Daemon(dataDir: d.dataDir, extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let r = try Daemon(dataDir: d.dataDir, extraArgs: Self.quiet)
         defer { r.stop() }
         let q = try HTTP.request(port: r.port, "GET", "/query?db=s&q=SELECT%20sum(v)%20FROM%20a")
         #expect(q.body.contains(segs[0]) && q.body.contains("block at offset"), "\(q.body)")
@@ -97,7 +100,7 @@ import Glibc
         var b = try Data(contentsOf: URL(fileURLWithPath: segs[0]))
         b[b.count - 10] ^= 0xff  // the footer
         try b.write(to: URL(fileURLWithPath: segs[0]))
-        let r = try Daemon(dataDir: d.dataDir, extraArgs: ["--rollup-levels", "none", "--accounting-interval", "off"])
+        let r = try Daemon(dataDir: d.dataDir, extraArgs: Self.quiet)
         defer { r.stop() }
         #expect(FileManager.default.fileExists(atPath: segs[0] + ".corrupt"))
         #expect(Net.metric(r.port, "tsdbd_segments_quarantined_total") == 1)

@@ -41,13 +41,6 @@ public enum Platform {
         hookLock.withLock { _ = hooks.removeValue(forKey: id) }
     }
 
-    /// Runs `body` with `h` installed.
-    public static func withFaultHook<T>(_ h: FaultHook, _ body: () throws -> T) rethrows -> T {
-        let id = installFaultHook(h)
-        defer { removeFaultHook(id) }
-        return try body()
-    }
-
     private static func injectedWriteError(_ path: String, _ bytes: Int) -> Int32? {
         hookLock.withLock {
             for h in hooks.values { if let e = h.beforeWrite(path, bytes) { return e } }

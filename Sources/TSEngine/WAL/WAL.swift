@@ -222,22 +222,27 @@ final class WAL: @unchecked Sendable {
         cond.broadcast()
     }
 
-    /// After a group write failed with ENOSPC (lock held, `spare` holds the group): cuts the
-    /// file back to its last whole record, puts the group in front of the pending records and
-    /// throws `e`. A failed cut (the file's end is then unknown) poisons the WAL.
+    /// After a group write failed with ENOSPC (lock held, `spare` holds the group): puts the
+    /// group in front of the pending records and throws, through `cutBackAfterNoSpace`.
     private func keepGroupAfterNoSpace(_ e: Error, records: Int) throws {
-        do {
-            try Platform.truncate(file, size: fileBytes)
-        } catch {
-            spare.removeAll(keepingCapacity: true)
-            failure = "\(e); then \(error)"
-            cond.broadcast()
-            throw EngineError.walFailed(failure!)
-        }
         spare.append(contentsOf: pending)
         swap(&pending, &spare)
         spare.removeAll(keepingCapacity: true)
         pendingRecords += records
+        try cutBackAfterNoSpace(e)
+    }
+
+    /// A write failed with ENOSPC/EDQUOT (lock held, the failed records are in `pending`): cuts
+    /// the file back to its last whole record, notes the state and throws `e` (not fatal). A
+    /// failed cut poisons the WAL: the file's end is then unknown.
+    private func cutBackAfterNoSpace(_ e: Error) throws -> Never {
+        do {
+            try Platform.truncate(file, size: fileBytes)
+        } catch {
+            failure = "\(e); then \(error)"
+            cond.broadcast()
+            throw EngineError.walFailed(failure!)
+        }
         noSpace = e as? EngineError
         stats.noSpaceErrors += 1
         cond.broadcast()
@@ -271,15 +276,7 @@ final class WAL: @unchecked Sendable {
         do {
             if !pending.isEmpty { try Platform.writeAll(file, pending) }
         } catch where WAL.isNoSpace(error) {
-            // Same as a leader's group: cut back, keep the records pending, not fatal.
-            do { try Platform.truncate(file, size: fileBytes) } catch {
-                failure = "\(error)"
-                cond.broadcast()
-                throw EngineError.walFailed("\(error)")
-            }
-            noSpace = error as? EngineError
-            stats.noSpaceErrors += 1
-            throw error
+            try cutBackAfterNoSpace(error)  // the records stay pending, as a leader's group does
         } catch {
             failure = "\(error)"
             cond.broadcast()
