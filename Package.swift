@@ -5,6 +5,7 @@ let package = Package(
     name: "tsengine",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "TSSupport", targets: ["TSSupport"]),
         .library(name: "TSEngine", targets: ["TSEngine"]),
         .library(name: "TSEncoding", targets: ["TSEncoding"]),
         .library(name: "GraphiteProtocol", targets: ["GraphiteProtocol"]),
@@ -35,10 +36,13 @@ let package = Package(
         .systemLibrary(name: "COpenSSLTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) behind a CPU check; the portable code stays in Swift.
         .target(name: "CCRC32C"),
-        // Pure codecs: bits, varints, CRC32C, timestamp/value column codecs, block compression.
-        .target(name: "TSEncoding", dependencies: ["CLZ4", "CZstd", "CCRC32C"]),
-        // Storage engine: model, platform, WAL, head, segments, index, engine.
-        .target(name: "TSEngine", dependencies: ["TSEncoding"]),
+        // Utilities every layer may use, knowing nothing of storage: locks, ParallelMap, durations,
+        // clocks, ByteReader/ByteWriter and varints, the file-system layer, the JSON codec.
+        .target(name: "TSSupport"),
+        // Pure codecs: bits, CRC32C, timestamp/value column codecs, block compression.
+        .target(name: "TSEncoding", dependencies: ["TSSupport", "CLZ4", "CZstd", "CCRC32C"]),
+        // Storage engine: model, WAL, head, segments, index, rollups, engine.
+        .target(name: "TSEngine", dependencies: ["TSSupport", "TSEncoding"]),
         // Line protocol parser and writer: bytes → points; knows nothing of storage.
         .target(name: "LineProtocol"),
         // collectd binary network protocol (plain, signed, encrypted) and the InfluxDB mapping.
@@ -48,17 +52,17 @@ let package = Package(
         // InfluxQL: lexer, parser and syntax tree; knows nothing of storage.
         .target(name: "InfluxQL"),
         // Query execution over the engine: selection, aggregation, transformations, SHOW/DROP/DELETE.
-        .target(name: "TSQuery", dependencies: ["TSEngine", "InfluxQL"]),
+        .target(name: "TSQuery", dependencies: ["TSSupport", "TSEngine", "InfluxQL"]),
         // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
         .target(name: "TSClient", dependencies: ["InfluxQL", "COpenSSLTLS"]),
         // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
-        .target(name: "TSAccounting", dependencies: ["TSEngine", "InfluxQL", "TSQuery"]),
+        .target(name: "TSAccounting", dependencies: ["TSSupport", "TSEngine", "InfluxQL", "TSQuery"]),
         // Credentials for the HTTP API: the credentials file, PBKDF2 secrets, header parsing.
         .target(name: "TSAuth", dependencies: ["COpenSSL"]),
         // Protocol → engine glue shared by the daemon and offline tools.
-        .target(name: "TSIngest", dependencies: ["TSEngine", "LineProtocol"]),
+        .target(name: "TSIngest", dependencies: ["TSSupport", "TSEngine", "LineProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting", "TSAuth",
+            "TSSupport", "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting", "TSAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -73,22 +77,26 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "tsctl", dependencies: [
-            "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "TSClient", "InfluxQL", "TSAuth",
+            "TSSupport", "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "TSClient", "InfluxQL", "TSAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test helper process for the crash test: appends batches and reports acknowledgements.
-        .executableTarget(name: "tscrashchild", dependencies: ["TSEngine"], path: "Tests/CrashChild"),
-        .testTarget(name: "TSEncodingTests", dependencies: ["TSEncoding"]),
-        .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "tscrashchild"]),
-        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .executableTarget(name: "tscrashchild", dependencies: ["TSEngine", "TSSupport"], path: "Tests/CrashChild"),
+        // Helpers shared by the test targets (seeded random numbers, temporary directories, engine
+        // options for tests, fault switches, JSON for assertions).
+        .target(name: "TestSupport", dependencies: ["TSSupport", "TSEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "TSSupportTests", dependencies: ["TSSupport", "TestSupport"]),
+        .testTarget(name: "TSEncodingTests", dependencies: ["TSEncoding", "TSSupport", "TestSupport"]),
+        .testTarget(name: "TSEngineTests", dependencies: ["TSEngine", "TSEncoding", "TSSupport", "TestSupport", "tscrashchild"]),
+        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol", "TSSupport", "TestSupport"]),
         .testTarget(name: "InfluxQLTests", dependencies: ["InfluxQL"]),
-        .testTarget(name: "TSAccountingTests", dependencies: ["TSAccounting", "TSEngine", "TSIngest", "LineProtocol"]),
-        .testTarget(name: "TSClientTests", dependencies: ["TSClient", "InfluxQL"]),
-        .testTarget(name: "TSQueryTests", dependencies: ["TSQuery", "TSEngine", "InfluxQL"]),
-        .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol"]),
+        .testTarget(name: "TSAccountingTests", dependencies: ["TSAccounting", "TSEngine", "TSIngest", "LineProtocol", "TSSupport", "TestSupport"]),
+        .testTarget(name: "TSClientTests", dependencies: ["TSClient", "InfluxQL", "TSSupport", "TestSupport"]),
+        .testTarget(name: "TSQueryTests", dependencies: ["TSQuery", "TSEngine", "InfluxQL", "TSSupport", "TestSupport"]),
+        .testTarget(name: "CollectdProtocolTests", dependencies: ["CollectdProtocol", "TSSupport", "TestSupport"]),
         .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
         .testTarget(name: "TSAuthTests", dependencies: ["TSAuth"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
-        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "tsdbd", "tsctl"], exclude: ["Differential"]),
+        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "TSSupport", "TestSupport", "tsdbd", "tsctl"], exclude: ["Differential"]),
     ]
 )

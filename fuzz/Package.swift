@@ -33,8 +33,8 @@ let package = Package(
         + harness("collectd", "FuzzCollectd", ["CollectdProtocol"])
         + harness("writehttp", "FuzzWriteHTTP", ["CollectdProtocol"])
         + harness("graphite", "FuzzGraphite", ["GraphiteProtocol"])
-        + harness("wal", "FuzzWAL", ["TSEngine", "TSEncoding"])
-        + harness("segment", "FuzzSegment", ["TSEngine", "TSEncoding"])
+        + harness("wal", "FuzzWAL", ["TSEngine", "TSEncoding", "TSSupport"])
+        + harness("segment", "FuzzSegment", ["TSEngine", "TSEncoding", "TSSupport"])
         + harness("influxql", "FuzzInfluxQL", ["InfluxQL"])
         + [.executableTarget(name: "MakeSeeds", dependencies: [
             "FuzzSupport",
@@ -42,5 +42,6 @@ let package = Package(
             .product(name: "CollectdProtocol", package: root),
             .product(name: "TSEngine", package: root),
             .product(name: "TSEncoding", package: root),
+            .product(name: "TSSupport", package: root),
         ])]
 )

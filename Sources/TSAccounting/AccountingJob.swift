@@ -1,3 +1,4 @@
+import TSSupport
 import TSEngine
 
 /// The quasi-online accounting job (docs/accounting.md): keeps hourly `accounting_vm` records
@@ -18,9 +19,9 @@ public final class AccountingJob: @unchecked Sendable {
     private let clock: @Sendable () -> Int64
     private let lock = Lock()
 
-    public init(engine: Engine, config: AccountingConfig, stateDir: String, clock: @escaping @Sendable () -> Int64 = { Platform.wallClockNanos() }) throws {
+    public init(engine: Engine, config: AccountingConfig, stateDir: String, clock: @escaping @Sendable () -> Int64 = { SystemClock.wallClockNanos() }) throws {
         accountant = Accountant(engine: engine, config: config)
-        try Platform.makeDirectories(stateDir)
+        try engine.options.fileSystem.makeDirectories(stateDir)
         statePath = stateDir + "/" + config.database + ".state"
         self.clock = clock
     }
@@ -30,7 +31,7 @@ public final class AccountingJob: @unchecked Sendable {
 
     /// Hours before this time are complete in `accounting_vm` (nil before the first run).
     public func watermark() -> Int64? {
-        guard let b = try? Platform.readFile(statePath) else { return nil }
+        guard let b = try? engine.options.fileSystem.readFile(statePath) else { return nil }
         let s = String(decoding: b, as: UTF8.self)
         return Int64(s.split(separator: "\n").first ?? "")
     }
@@ -86,7 +87,7 @@ public final class AccountingJob: @unchecked Sendable {
         }
         report.lateHours = late.count
         let newMark = max(end, old ?? end)
-        try Platform.writeFileDurably(statePath, Array("\(newMark)\n".utf8))
+        try engine.options.fileSystem.writeFileDurably(statePath, Array("\(newMark)\n".utf8))
         report.watermark = newMark
         return report
     }

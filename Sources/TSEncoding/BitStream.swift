@@ -1,3 +1,4 @@
+import TSSupport
 /// MSB-first bit stream writer.
 ///
 /// Bits are packed from the most significant bit of each byte downwards; a

@@ -1,3 +1,4 @@
+import TSSupport
 import CLZ4
 import CZstd
 

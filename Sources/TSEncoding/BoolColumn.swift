@@ -1,3 +1,4 @@
+import TSSupport
 /// Bool value columns.
 ///
 /// - `constant` (all values equal, at least one value): 1 byte, 0 or 1.

@@ -1,3 +1,4 @@
+import TSSupport
 /// Frame-of-reference bit packing for Int64 sequences.
 ///
 /// Values are cut into frames of `frameLength` (128) values; the last frame

@@ -1,3 +1,4 @@
+import TSSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

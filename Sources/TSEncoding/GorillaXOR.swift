@@ -1,3 +1,4 @@
+import TSSupport
 /// Gorilla-style XOR compression of 64-bit patterns (used for Double columns).
 ///
 /// Bit stream (MSB-first, zero-padded to a byte boundary at the end):

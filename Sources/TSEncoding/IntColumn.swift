@@ -1,3 +1,4 @@
+import TSSupport
 /// Int64 value columns (UInt64 columns are stored as `Int64(bitPattern:)`).
 ///
 /// Candidates (the smallest encoding wins; on ties the earlier one in this

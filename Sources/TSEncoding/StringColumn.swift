@@ -1,3 +1,4 @@
+import TSSupport
 /// Byte-string value columns (UTF-8 text or opaque bytes).
 ///
 /// - `constant` (all values equal, at least one value): varint length, bytes.

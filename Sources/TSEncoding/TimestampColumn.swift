@@ -1,3 +1,4 @@
+import TSSupport
 /// Codec ids for timestamp columns; part of the on-disk format, never reused.
 ///
 /// | id | codec          |

@@ -1,3 +1,4 @@
+import TSSupport
 /// Codec ids for value columns. One id space is shared by all value column
 /// types; the ids are part of the on-disk format and never change meaning.
 ///

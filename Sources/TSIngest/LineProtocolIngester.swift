@@ -105,7 +105,7 @@ public final class LineProtocolIngester {
             }
             prefix.removeAll(keepingCapacity: true)
             SeriesKeyCoder.appendComponent(p.measurement, to: &prefix)
-            SeriesKeyCoder.appendVarint(UInt64(p.tagCount), to: &prefix)
+            SeriesKeyCoder.appendTagCount(p.tagCount, to: &prefix)
             for i in 0..<p.tagCount {
                 SeriesKeyCoder.appendComponent(p.tagKey(i), to: &prefix)
                 SeriesKeyCoder.appendComponent(p.tagValue(i), to: &prefix)

@@ -1,3 +1,4 @@
+import TSSupport
 import InfluxQL
 import TSEngine
 

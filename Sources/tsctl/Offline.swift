@@ -1,3 +1,4 @@
+import TSSupport
 import ArgumentParser
 import Foundation
 import LineProtocol
@@ -7,12 +8,12 @@ import TSIngest
 /// Lists the segment files of a data directory (read-only; safe while tsdbd runs).
 func segmentFiles(_ dataDir: String, database: String?) throws -> [(db: String, path: String)] {
     let root = dataDir + "/db"
-    guard Platform.isDirectory(root) else { throw ValidationError("\(dataDir) is not a tsdbd data directory (no db/ folder)") }
+    guard FileSystem.posix.isDirectory(root) else { throw ValidationError("\(dataDir) is not a tsdbd data directory (no db/ folder)") }
     var out: [(String, String)] = []
-    for db in try Platform.listDirectory(root) where database == nil || database == db {
+    for db in try FileSystem.posix.listDirectory(root) where database == nil || database == db {
         let dir = root + "/" + db + "/segments"
-        guard Platform.isDirectory(dir) else { continue }
-        for f in try Platform.listDirectory(dir) where f.hasSuffix(".seg") { out.append((db, dir + "/" + f)) }
+        guard FileSystem.posix.isDirectory(dir) else { continue }
+        for f in try FileSystem.posix.listDirectory(dir) where f.hasSuffix(".seg") { out.append((db, dir + "/" + f)) }
     }
     return out
 }
@@ -42,7 +43,7 @@ struct Inspect: ParsableCommand {
             }
         }
         var walBytes = 0
-        for f in (try? Platform.listDirectory(dataDir + "/wal")) ?? [] { walBytes += Platform.fileSize(path: dataDir + "/wal/" + f) ?? 0 }
+        for f in (try? FileSystem.posix.listDirectory(dataDir + "/wal")) ?? [] { walBytes += FileSystem.posix.fileSize(path: dataDir + "/wal/" + f) ?? 0 }
         let totalSamples = rows.values.reduce(0) { $0 + $1.samples }
         let dirBytes = duBytes(dataDir)
         if json {
@@ -106,16 +107,16 @@ struct Import: ParsableCommand {
         o.syncPolicy = policy
         let engine = try Engine(path: dataDir, options: o)
         var written = 0, errors = 0
-        let t0 = Platform.monotonicNanos()
+        let t0 = SystemClock.monotonicNanos()
         for f in files {
-            let bytes = try Platform.readFile(f)
-            let ing = LineProtocolIngester(database: db, precision: p, now: Platform.wallClockNanos(), batchSize: 10_000)
+            let bytes = try FileSystem.posix.readFile(f)
+            let ing = LineProtocolIngester(database: db, precision: p, now: SystemClock.wallClockNanos(), batchSize: 10_000)
             try bytes.withUnsafeBytes { raw in try ing.feed(raw) { written += try engine.append($0).written } }
             if let last = ing.finish() { written += try engine.append(last).written }
             errors += ing.parseErrors
             for r in ing.reasons { FileHandle.standardError.write("\(f): \(r)\n".data(using: .utf8)!) }
         }
-        let secs = Double(Platform.monotonicNanos() - t0) / 1e9
+        let secs = Double(SystemClock.monotonicNanos() - t0) / 1e9
         if flush { try engine.flushAndCompact() }
         try engine.close()
         print("imported \(written) samples in \(String(format: "%.2f", secs)) s (\(Int(Double(written) / secs)) samples/s), \(errors) lines rejected")

@@ -1,3 +1,4 @@
+import TSSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -83,7 +84,7 @@ struct AccountingAPI: Sendable {
         let summary = p["summary"] == "true"
         let job = try AccountingJob(engine: engine, config: cfg, stateDir: stateDir)
         let records = try await api.onPool { try job.reportRecords(range: range) }
-        let end = range.max == .max ? Platform.wallClockNanos() : range.max
+        let end = range.max == .max ? SystemClock.wallClockNanos() : range.max
         switch format {
         case "json": return json(.ok, AccountingReport.json(AccountingReport.rows(records, by: dims)))
         case "csv": return text("text/csv", AccountingReport.csv(AccountingReport.rows(records, by: dims)))

@@ -1,3 +1,4 @@
+import TSSupport
 import CollectdProtocol
 import Hummingbird
 import NIOCore
@@ -41,7 +42,7 @@ extension HTTPAPI {
         } catch GzipInflater.Failure.corrupt(let why) {
             return error(.badRequest, "gzip: \(why)")
         }
-        let now = Platform.wallClockNanos()
+        let now = SystemClock.wallClockNanos()
         var reader: WriteHTTPReader
         do {
             let format = body.withUnsafeBytes { WriteHTTPFormat.detect(contentType: req.headers[.contentType], body: $0) }
@@ -77,7 +78,7 @@ extension HTTPAPI {
                 if batch.count >= HTTPAPI.collectdBatchSize { try await flush() }
             }
             try await flush()
-        } catch let e as EngineError {
+        } catch let e where e is EngineError || e is FileSystemError {
             return engineFailure(e)
         }
         let message = (errors: reader.errors, reasons: reader.reasons)

@@ -1,3 +1,4 @@
+import TSSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -65,7 +66,7 @@ enum ConfigFile {
 
     /// Loads the file and exports its top-level keys as `TSDBD_*` variables not already set.
     static func apply(path: String, knownKeys: Set<String>) throws -> Contents {
-        let b = try Platform.readFile(path)
+        let b = try FileSystem.posix.readFile(path)
         let c = try parse(String(decoding: b, as: UTF8.self))
         for (k, v) in c.top {
             guard knownKeys.contains(k) else { throw ParseError(line: 0, message: "unknown key '\(k)' (keys are tsdbd's flag names)") }

@@ -1,3 +1,4 @@
+import TSSupport
 import CollectdProtocol
 import Foundation
 import HTTPTypes
@@ -73,9 +74,9 @@ struct HTTPAPI: Sendable {
             try await collectdWrite(req, ctx)
         }
         router.post("api/v1/admin/flush") { _, _ in
-            let t0 = Platform.monotonicNanos()
+            let t0 = SystemClock.monotonicNanos()
             try await onPool { try engine.flushAndCompact() }
-            let ms = Double(Platform.monotonicNanos() - t0) / 1e6
+            let ms = Double(SystemClock.monotonicNanos() - t0) / 1e6
             return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
         }
         QueryAPI(engine: engine, api: self).register(router)
@@ -109,7 +110,7 @@ struct HTTPAPI: Sendable {
         if let cl = req.headers[.contentLength].flatMap({ Int($0) }), cl > limits.maxBodySize {
             return refuseTooLarge(ctx)
         }
-        let ingester = LineProtocolIngester(database: db, precision: precision, now: Platform.wallClockNanos(),
+        let ingester = LineProtocolIngester(database: db, precision: precision, now: SystemClock.wallClockNanos(),
                                             maxLineLength: limits.maxLineLength, batchSize: 10_000,
                                             maxTagsPerPoint: limits.maxTagsPerPoint)
         let inflater = gzip ? try GzipInflater(cap: limits.maxBodySize) : nil
@@ -161,7 +162,7 @@ struct HTTPAPI: Sendable {
             try? await settle()
             counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: 0, rejected: 0)
             return error(.badRequest, "gzip: \(why)" + (written > 0 ? " (the \(written) points before it were written)" : ""))
-        } catch let e as EngineError {
+        } catch let e where e is EngineError || e is FileSystemError {
             counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
             return engineFailure(e)
         }
@@ -175,11 +176,13 @@ struct HTTPAPI: Sendable {
         return Response(status: .noContent)
     }
 
-    func engineFailure(_ e: EngineError) -> Response {
+    /// The answer to a write the engine refused: 404 for a missing database, 400 for a bad
+    /// name, 507 for a full disk, 500 otherwise (logged).
+    func engineFailure(_ e: any Error) -> Response {
         switch e {
-        case .databaseNotFound: return error(.notFound, "\(e)")
-        case .invalidName: return error(.badRequest, "\(e)")
-        case .io(_, _, let errno) where errno == ENOSPC: return error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "\(e)")
+        case EngineError.databaseNotFound: return error(.notFound, "\(e)")
+        case EngineError.invalidName: return error(.badRequest, "\(e)")
+        case let io as FileSystemError where io.errno == ENOSPC: return error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "\(e)")
         default:
             logger.error("write failed: \(e)")
             return error(.internalServerError, "\(e)")

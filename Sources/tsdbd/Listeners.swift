@@ -1,3 +1,4 @@
+import TSSupport
 import CollectdProtocol
 import GraphiteProtocol
 import LineProtocol
@@ -20,7 +21,7 @@ final class RateLimitedLog: Sendable {
     let intervalNanos: UInt64 = 10_000_000_000
 
     func warning(_ logger: Logger, _ message: @autoclosure () -> String) {
-        let now = Platform.monotonicNanos()
+        let now = SystemClock.monotonicNanos()
         let go = last.withLock { l in
             if let l, now &- l < intervalNanos { return false }
             l = now
@@ -331,7 +332,7 @@ struct LineProtocolInput: Sendable {
 
     /// Parses whole lines; returns the batches and the number of lines that failed to parse.
     func batches(_ raw: UnsafeRawBufferPointer) -> ([WriteBatch], Int) {
-        let ingester = LineProtocolIngester(database: database, precision: .nanoseconds, now: Platform.wallClockNanos(),
+        let ingester = LineProtocolIngester(database: database, precision: .nanoseconds, now: SystemClock.wallClockNanos(),
                                             maxLineLength: maxLineLength, batchSize: min(5000, max(16, raw.count / 32)),
                                             maxTagsPerPoint: maxTagsPerPoint)
         var out: [WriteBatch] = []
@@ -350,7 +351,7 @@ struct CollectdInput: Sendable {
     /// The batch of a packet's value lists (those before an error included) and whether it failed.
     func batch(_ raw: UnsafeRawBufferPointer) -> (WriteBatch, CollectdError?) {
         var batch = WriteBatch(database: database)
-        let now = Platform.wallClockNanos()
+        let now = SystemClock.wallClockNanos()
         var failure: CollectdError? = nil
         do {
             try parser.parse(raw) { vl in
@@ -379,7 +380,7 @@ struct GraphiteInput: Sendable {
         var batch = WriteBatch(database: database)
         var errors = 0
         var firstError: GraphiteError? = nil
-        let now = Platform.wallClockNanos()
+        let now = SystemClock.wallClockNanos()
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let text = String(decoding: line, as: UTF8.self)
             if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }

@@ -1,3 +1,4 @@
+import TSSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -96,7 +97,7 @@ struct QueryAPI: Sendable {
         if !ctx.roles.allows(.admin), let s = statements.first(where: \.changesData) {
             throw NotAuthorized(message: "error authorizing query: \(ctx.user ?? "") not authorized to execute statement '\(s.keyword)', requires admin privilege")
         }
-        let options = QueryOptions(now: Platform.wallClockNanos(), allowWrites: writable, level: level)
+        let options = QueryOptions(now: SystemClock.wallClockNanos(), allowWrites: writable, level: level)
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
         return try await api.onPool { exec.execute(statements, database: db, options: options) }

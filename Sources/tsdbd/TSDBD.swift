@@ -1,3 +1,4 @@
+import TSSupport
 import ArgumentParser
 import CollectdProtocol
 import Foundation
@@ -169,7 +170,7 @@ struct TSDBD: AsyncParsableCommand {
         guard maxTagsPerPoint >= 0 else { throw ValidationError("--max-tags-per-point must be >= 0") }
         if let path = config ?? env("CONFIG") {
             do {
-                let file = try ConfigFile.parse(String(decoding: try Platform.readFile(path), as: UTF8.self))
+                let file = try ConfigFile.parse(String(decoding: try FileSystem.posix.readFile(path), as: UTF8.self))
                 _ = try ConfigFile.databasePolicies(file, defaults: (rollupLevels, retention))
             } catch {
                 throw ValidationError("--config \(path): \(error)")
@@ -277,7 +278,7 @@ struct TSDBD: AsyncParsableCommand {
         opts.createDatabaseOnWrite = createDatabaseOnWrite
         opts.rollups = try RollupPolicy.parse(levels: rollupLevels, retention: retention)
         if let path = config ?? env("CONFIG") {
-            let file = try ConfigFile.parse(String(decoding: try Platform.readFile(path), as: UTF8.self))
+            let file = try ConfigFile.parse(String(decoding: try FileSystem.posix.readFile(path), as: UTF8.self))
             opts.databaseRollups = try ConfigFile.databasePolicies(file, defaults: (rollupLevels, retention))
         }
         let engineLogger = logger

@@ -1,5 +1,6 @@
 import Testing
 @testable import CollectdProtocol
+import TestSupport
 
 @Suite struct RobustnessTests {
     static let sample: [UInt8] = {

@@ -1,5 +1,6 @@
 import Testing
 @testable import CollectdProtocol
+import TestSupport
 
 /// collectd write_http's JSON and command (PUTVAL) formats.
 @Suite struct WriteHTTPTests {

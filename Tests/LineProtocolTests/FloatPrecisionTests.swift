@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 import LineProtocol
+import TestSupport
 
 /// The fast float path must give exactly the bits a correctly rounded conversion gives.
 @Suite struct FloatPrecisionTests {

@@ -1,5 +1,6 @@
 import Testing
 import LineProtocol
+import TestSupport
 
 @Suite struct StreamingTests {
     /// A body exercising every kind of entry, including errors, comments, CRLF, a string spanning

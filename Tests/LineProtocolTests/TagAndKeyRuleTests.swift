@@ -1,5 +1,6 @@
 import Testing
 import LineProtocol
+import TestSupport
 
 @Suite struct TagAndKeyRuleTests {
     @Test func tagsAreSortedByKeyBytes() throws {

@@ -1,5 +1,6 @@
 import Testing
 import LineProtocol
+import TestSupport
 
 @Suite struct WriterRoundTripTests {
     static let pieces: [String] = ["a", "b", "Z", "0", "9", "_", ".", "-", "/", ",", "=", " ", "\"", "\\", "#", "é", "日", "🙂", "x y", "q"]

@@ -3,6 +3,7 @@ import Foundation
 @testable import TSEngine
 #if canImport(Glibc)
 import Glibc
+import TSSupport
 #endif
 
 /// Damaged files under a real tsdbd: the WAL cut or bit-flipped after a kill -9, and
@@ -24,7 +25,7 @@ import Glibc
         d.kill9()
         let wal = d.dataDir + "/data/wal"
         let files = try FileManager.default.contentsOfDirectory(atPath: wal).sorted()
-        let withRecords = try #require(files.last { (Platform.fileSize(path: wal + "/" + $0) ?? 0) > WALFormat.headerSize })
+        let withRecords = try #require(files.last { (FileSystem.posix.fileSize(path: wal + "/" + $0) ?? 0) > WALFormat.headerSize })
         return (d, wal + "/" + withRecords)
     }
 
@@ -36,7 +37,7 @@ import Glibc
     @Test func cutWALTailKeepsTheGoodPrefixAndSaysSo() throws {
         let (d, wal) = try Self.threeRecordsThenKill()
         defer { d.removeData() }
-        let size = Platform.fileSize(path: wal)!
+        let size = FileSystem.posix.fileSize(path: wal)!
         #expect(truncate(wal, off_t(size - 3)) == 0)  // a torn last record
         let r = try Daemon(dataDir: d.dataDir, extraArgs: Self.quiet)
         defer { r.stop() }

@@ -1,5 +1,6 @@
 import Testing
 @testable import TSEncoding
+import TestSupport
 
 struct CRC32CTests {
     /// Bit-at-a-time reference implementation.

@@ -1,5 +1,7 @@
 import Testing
 @testable import TSEncoding
+import TestSupport
+import TSSupport
 
 struct FORPackerTests {
     static func roundTrip(_ v: [Int64], sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {

@@ -1,5 +1,7 @@
 import Testing
 @testable import TSEncoding
+import TestSupport
+import TSSupport
 
 struct GorillaXORTests {
     static func roundTrip(_ bits: [UInt64], sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {

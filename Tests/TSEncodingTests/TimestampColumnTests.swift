@@ -1,5 +1,7 @@
 import Testing
 @testable import TSEncoding
+import TestSupport
+import TSSupport
 
 struct TimestampColumnTests {
     @discardableResult

@@ -1,5 +1,6 @@
 import Testing
 @testable import TSEncoding
+import TSSupport
 
 struct ValueCodecTests {
     @Test func idsAreStable() {

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 @testable import TSEngine
 import tscrashchild
+import TestSupport
 
 /// Kills a child process that appends with fsync `always` at random moments and checks that
 /// every acknowledged batch is there after reopening. Trials: env TSENGINE_CRASH_TRIALS (default 20).

@@ -1,6 +1,8 @@
 import Testing
 import Foundation
 @testable import TSEngine
+import TSSupport
+import TestSupport
 
 @Suite struct EngineTests {
     let k1 = SeriesKey("cpu", ["host": "a", "region": "eu"], field: "usage")
@@ -216,7 +218,7 @@ import Foundation
     @Test func dataDirectoryIsLocked() throws {
         let dir = TempDir()
         let e = try Engine(path: dir.path, options: testOptions())
-        #expect(throws: EngineError.self) { _ = try Engine(path: dir.path, options: testOptions()) }
+        #expect(throws: FileSystemError.self) { _ = try Engine(path: dir.path, options: testOptions()) }
         try e.close()
     }
 

@@ -1,15 +1,17 @@
 import Testing
 import Foundation
 import TSEncoding
+import TSSupport
 @testable import TSEngine
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
-/// Faults injected through `Platform`'s fault hooks, the one place every mutating file-system call
-/// passes: a full disk (ENOSPC on write), and a simulated power loss that drops everything not
-/// yet fsynced. (EIO on fsync is in WALTests.fsyncFailureIsFatalForTheWAL.)
-/// Each hook filters by its own directory, so these run beside other tests.
+/// Faults injected through the engine's `FileSystem` (`EngineOptions.fileSystem`), the one place
+/// every mutating file-system call passes: a full disk (ENOSPC on write), and a simulated power
+/// loss that drops everything not yet fsynced. (EIO on fsync is in
+/// WALTests.fsyncFailureIsFatalForTheWAL.) Each test's faults reach only its own engine.
 @Suite struct FaultInjectionTests {
     let key = SeriesKey("m", ["h": "a"], field: "v")
 
@@ -25,30 +27,28 @@ import Glibc
         var full = false
         var refused = 0
         func set(_ v: Bool) { lock.withLock { full = v } }
-        func hook(_ prefix: String) -> Platform.FaultHook {
-            Platform.FaultHook(beforeWrite: { [self] path, _ in
+        func fileSystem(_ prefix: String) -> FileSystem {
+            FileSystem(faults: .init(beforeWrite: { [self] path, _ in
                 lock.withLock {
                     guard full, path.hasPrefix(prefix) else { return nil }
                     refused += 1
                     return ENOSPC
                 }
-            })
+            }))
         }
     }
 
     @Test func walKeepsTheGroupOnENOSPCAndWritesItOnceSpaceIsBack() throws {
         let dir = TempDir()
-        let wal = try WAL(dir: dir.path, nextIndex: 1, policy: .always)
         let disk = DiskFull()
-        let hook = Platform.installFaultHook(disk.hook(dir.path))
-        defer { Platform.removeFaultHook(hook) }
+        let wal = try WAL(dir: dir.path, fileSystem: disk.fileSystem(dir.path), nextIndex: 1, policy: .always)
         let s1 = try [UInt8]([1]).withUnsafeBytes { try wal.enqueue($0) }
         try wal.waitDurable(s1)
         disk.set(true)
         let s2 = try [UInt8]([2]).withUnsafeBytes { try wal.enqueue($0) }
-        #expect(throws: EngineError.io(op: "write", path: dir.path + "/" + WALFormat.fileName(1), errno: ENOSPC)) { try wal.waitDurable(s2) }
+        #expect(throws: FileSystemError(op: "write", path: dir.path + "/" + WALFormat.fileName(1), errno: ENOSPC)) { try wal.waitDurable(s2) }
         #expect(!wal.isFailed && wal.isOutOfSpace)
-        #expect(throws: EngineError.self) { try wal.retryAfterNoSpace() }
+        #expect(throws: FileSystemError.self) { try wal.retryAfterNoSpace() }
         disk.set(false)
         // Space is back: the kept record goes first, then new ones.
         try wal.retryAfterNoSpace()
@@ -68,22 +68,22 @@ import Glibc
         let crashed = TempDir()
         try FileManager.default.removeItem(atPath: crashed.path)
         let disk = DiskFull()
-        let hook = Platform.installFaultHook(disk.hook(dir.path))
-        defer { Platform.removeFaultHook(hook) }
         var acked: [Int] = []
         var refused: [Int] = []
         do {
-            let e = try Engine(path: dir.path, options: testOptions())
+            var o = testOptions()
+            o.fileSystem = disk.fileSystem(dir.path)
+            let e = try Engine(path: dir.path, options: o)
             for i in 0..<30 {
                 disk.set((10..<20).contains(i))
                 do {
                     try e.append(batch(i))
                     acked.append(i)
-                } catch let err as EngineError {
-                    guard case .io(_, _, ENOSPC) = err else { Issue.record("unexpected \(err)"); throw err }
+                } catch let err as FileSystemError {
+                    guard err.errno == ENOSPC else { Issue.record("unexpected \(err)"); throw err }
                     refused.append(i)
                 }
-                if i == 15 { #expect(throws: EngineError.self) { try e.flush() } }  // a seal cannot write either
+                if i == 15 { #expect(throws: FileSystemError.self) { try e.flush() } }  // a seal cannot write either
             }
             #expect(refused == Array(10..<20))
             #expect(e.stats().wal.noSpaceErrors >= 10 && !e.stats().wal.failed)
@@ -112,13 +112,13 @@ import Glibc
     final class PowerLoss: @unchecked Sendable {
         let lock = NSLock()
         var syncedSize: [String: Int] = [:]
-        func hook() -> Platform.FaultHook {
-            Platform.FaultHook(beforeSync: { [self] path in
+        func fileSystem() -> FileSystem {
+            FileSystem(faults: .init(beforeSync: { [self] path in
                 // Writes and syncs of one WAL file are serialized by its leader, so the size now
                 // is the size this fsync makes durable.
-                if let n = Platform.fileSize(path: path) { lock.withLock { syncedSize[path] = n } }
+                if let n = FileSystem.posix.fileSize(path: path) { lock.withLock { syncedSize[path] = n } }
                 return nil
-            })
+            }))
         }
         /// Copies `from` to `to` keeping only the fsynced prefix of every WAL file.
         func crashCopy(_ from: String, _ to: String) throws {
@@ -142,9 +142,8 @@ import Glibc
         let copy = TempDir()
         try FileManager.default.removeItem(atPath: copy.path)
         let loss = PowerLoss()
-        let hook = Platform.installFaultHook(loss.hook())
-        defer { Platform.removeFaultHook(hook) }
         var o = testOptions(policy)
+        o.fileSystem = loss.fileSystem()
         o.walSegmentSize = 4096  // several WAL files, some rotated (and so fsynced) mid-run
         let e = try Engine(path: dir.path, options: o)
         let n = 200

@@ -2,6 +2,8 @@ import Testing
 import Foundation
 import TSEncoding
 @testable import TSEngine
+import TestSupport
+import TSSupport
 
 @Suite struct SegmentTests {
     func writeSegment(_ dir: String) throws -> (String, [UInt32: SampleColumns]) {
@@ -34,7 +36,7 @@ import TSEncoding
             #expect(got.timestamps == cols.timestamps && got.values == cols.values)
         }
         #expect(s.verify().isEmpty)
-        #expect(!Platform.exists(path + ".tmp"))
+        #expect(!FileSystem.posix.exists(path + ".tmp"))
     }
 
     /// Reads everything; returns nil if any error was raised.
@@ -120,9 +122,9 @@ import TSEncoding
             return try Segment(path: target)
         }
         #expect(try load(segmentFile(table: table(secondDelta: 1), series: 2)).seriesCount == 2)
-        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: .max), series: 2)) }
-        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max - 2)) }
-        #expect(throws: EngineError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max)) }
+        #expect(throws: CorruptFileError.self) { try load(segmentFile(table: table(secondDelta: .max), series: 2)) }
+        #expect(throws: CorruptFileError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max - 2)) }
+        #expect(throws: CorruptFileError.self) { try load(segmentFile(table: table(secondDelta: 1), series: 2, indexOffset: .max)) }
     }
 
     @Test func truncatedFilesAreRejectedNotMapped() throws {
@@ -133,7 +135,7 @@ import TSEncoding
         let target = work.path + "/x.seg"
         for cut in stride(from: 0, to: orig.count, by: 13) {
             try orig.prefix(cut).write(to: URL(fileURLWithPath: target))
-            #expect(throws: EngineError.self) { _ = try Segment(path: target) }
+            #expect(throws: CorruptFileError.self) { _ = try Segment(path: target) }
         }
     }
 
@@ -148,14 +150,14 @@ import TSEncoding
             try e.close()
         }
         let segDir = dir.path + "/db/db/segments"
-        let first = try Platform.listDirectory(segDir).first { $0.hasSuffix(".seg") }!
+        let first = try FileSystem.posix.listDirectory(segDir).first { $0.hasSuffix(".seg") }!
         let p = segDir + "/" + first
         var b = try Data(contentsOf: URL(fileURLWithPath: p))
         b[b.count - 10] ^= 0xff  // footer
         try b.write(to: URL(fileURLWithPath: p))
         let e = try Engine(path: dir.path, options: testOptions())
         #expect(e.stats().segmentsQuarantined == 1)
-        #expect(Platform.exists(p + ".corrupt"))
+        #expect(FileSystem.posix.exists(p + ".corrupt"))
         #expect(try e.points("db", SeriesKey("b", field: "v")).count == 1)
         try e.close()
     }
@@ -171,8 +173,8 @@ import TSEncoding
         do {
             _ = try s.readBlock(e.blocks[0], type: e.type)
             Issue.record("no error")
-        } catch let err as EngineError {
-            #expect("\(err)".contains(path) && "\(err)".contains("block at offset 8"))
+        } catch let err as CorruptFileError {
+            #expect(err.path == path && err.detail.contains("block at offset 8"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import TSEngine
+import TestSupport
 
 @Suite struct TagIndexTests {
     func engine() throws -> (TempDir, Engine) {
@@ -52,6 +53,6 @@ import Testing
     }
 
     @Test func badRegexIsAnError() {
-        #expect(throws: EngineError.self) { _ = try TagMatcher("host", .regex, "(") }
+        #expect(throws: InvalidRegexError.self) { _ = try TagMatcher("host", .regex, "(") }
     }
 }

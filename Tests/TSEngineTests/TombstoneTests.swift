@@ -1,5 +1,7 @@
 import XCTest
 @testable import TSEngine
+import TestSupport
+import TSSupport
 
 final class TombstoneTests: XCTestCase {
     func testFileRoundTripAndCorruption() throws {
@@ -27,9 +29,9 @@ final class TombstoneTests: XCTestCase {
         try e!.close()
         e = nil
         let p = dir.path + "/db/d/tombstones"
-        var b = try Platform.readFile(p)
+        var b = try FileSystem.posix.readFile(p)
         b[b.count - 1] ^= 1
-        try Platform.writeFileDurably(p, b)
+        try FileSystem.posix.writeFileDurably(p, b)
         XCTAssertThrowsError(try Engine(path: dir.path, options: testOptions())) { err in
             XCTAssertTrue("\(err)".contains("tombstones"), "\(err)")
         }

@@ -2,6 +2,8 @@ import Testing
 import Foundation
 import TSEncoding
 @testable import TSEngine
+import TestSupport
+import TSSupport
 
 @Suite struct WALTests {
     /// Writes `n` records of varying size into a fresh WAL file; returns the file path and the
@@ -42,7 +44,7 @@ import TSEncoding
             let complete = ends.filter { $0 <= cut }.count
             #expect(got == Array(payloads.prefix(complete)), "cut at \(cut)")
             let expectedSize = cut < WALFormat.headerSize ? 0 : (complete == 0 ? WALFormat.headerSize : ends[complete - 1])
-            #expect(Platform.fileSize(path: target) == expectedSize, "cut at \(cut)")
+            #expect(FileSystem.posix.fileSize(path: target) == expectedSize, "cut at \(cut)")
             #expect((report.truncatedAt != nil) == (cut != expectedSize), "cut at \(cut)")
         }
     }
@@ -77,7 +79,7 @@ import TSEncoding
         let (got, report) = try replay(dir.path)
         #expect(got.count == 2)
         #expect(report.removedFiles == [WALFormat.fileName(2)])
-        #expect(!Platform.exists(dir.path + "/" + WALFormat.fileName(2)))
+        #expect(!FileSystem.posix.exists(dir.path + "/" + WALFormat.fileName(2)))
     }
 
     @Test func groupCommitSharesFsyncs() throws {
@@ -109,13 +111,13 @@ import TSEncoding
 
     @Test func fsyncFailureIsFatalForTheWAL() throws {
         let dir = TempDir()
-        let wal = try WAL(dir: dir.path, nextIndex: 1, policy: .always)
-        let prefix = dir.path
-        let hook = Platform.installFaultHook(Platform.FaultHook(beforeSync: { p in p.hasPrefix(prefix) ? EIO : nil }))
-        defer { Platform.removeFaultHook(hook) }
+        let failing = Switch()
+        let fs = FileSystem(faults: .init(beforeSync: { _ in failing.isOn ? EIO : nil }))
+        let wal = try WAL(dir: dir.path, fileSystem: fs, nextIndex: 1, policy: .always)
+        failing.isOn = true
         let seq = try [UInt8]([1]).withUnsafeBytes { try wal.enqueue($0) }
         #expect(throws: EngineError.self) { try wal.waitDurable(seq) }
-        Platform.removeFaultHook(hook)
+        failing.isOn = false
         // No retry-and-continue: the WAL stays failed.
         #expect(throws: EngineError.self) { _ = try [UInt8]([2]).withUnsafeBytes { try wal.enqueue($0) } }
         #expect(wal.isFailed)

@@ -3,6 +3,8 @@ import InfluxQL
 @testable import TSEngine
 @testable import TSQuery
 import XCTest
+import TestSupport
+import TSSupport
 
 /// Rollups answer exactly what raw data answers (docs/rollups.md): 30 days of 1-minute data with
 /// counter resets, gaps, late points, deletes, retention and a failure in the middle of a rollup.
@@ -15,10 +17,11 @@ final class RollupTests: XCTestCase {
         var now: Int64 = t0 + 30 * day
     }
 
-    func fixture(retention: [String: Int64] = [:], clock: Clock = Clock()) throws -> QueryFixture {
+    func fixture(retention: [String: Int64] = [:], clock: Clock = Clock(), fileSystem: FileSystem = .posix) throws -> QueryFixture {
         var o = quietOptions()
         o.rollups = try RollupPolicy(retention: retention)
         o.clock = { clock.now }
+        o.fileSystem = fileSystem
         return try QueryFixture(now: t0 + 30 * Self.day + 3_600 * sec, options: o)
     }
 
@@ -168,17 +171,19 @@ final class RollupTests: XCTestCase {
     }
 
     func testFailureDuringRollupLeavesConsistentLevels() throws {
-        let f = try fixture()
+        // Writes under the levels fail while `failing` is on: the seal's rollup step throws after
+        // the raw segments are written; the WAL still holds the data (as after kill -9 then).
+        let failing = Switch()
+        let f = try fixture(fileSystem: FileSystem(faults: .init(beforeWrite: { path, _ in
+            failing.isOn && path.contains("/db/db/levels/") ? EIO : nil
+        })))
         try load(f)
-        // Writes under this directory's levels fail: the seal's rollup step throws after the raw
-        // segments are written; the WAL still holds the data (as after kill -9 at that moment).
-        let marker = f.dir.path + "/db/db/levels/"
-        let hook = Platform.installFaultHook(Platform.FaultHook(beforeWrite: { path, _ in path.hasPrefix(marker) ? EIO : nil }))
+        failing.isOn = true
         var b = WriteBatch(database: "db")
         for m in 0..<240 { b.append(SeriesKey("cpu", ["host": "a"], field: "value"), t0 + 31 * Self.day + Int64(m) * Self.minute, .float(Double(m))) }
         try f.engine.append(b)
         XCTAssertThrowsError(try f.engine.flush())
-        Platform.removeFaultHook(hook)
+        failing.isOn = false
         // Still correct in this process: the failed buckets are served raw until retried.
         try assertRollupsEqualRaw(f, steps: ["1h"])
         try f.reopen()

@@ -2,6 +2,7 @@ import InfluxQL
 import TSEngine
 @testable import TSQuery
 import XCTest
+import TestSupport
 
 final class SelectTests: XCTestCase {
     /// cpu,host=a value=1..6 every 10 s from t0; cpu,host=b value=10,20,30.

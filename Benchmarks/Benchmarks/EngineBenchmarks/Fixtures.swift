@@ -59,7 +59,7 @@ final class SeriesSet {
             let tags = [Tag("host", host), Tag("instance", String(k / 8)), Tag("type", "cpu"),
                         Tag("type_instance", states[k % 8])].sorted()
             SeriesKeyCoder.appendComponent("cpu_value".utf8, to: &arena)
-            SeriesKeyCoder.appendVarint(UInt64(tags.count), to: &arena)
+            SeriesKeyCoder.appendTagCount(tags.count, to: &arena)
             for t in tags {
                 SeriesKeyCoder.appendComponent(t.key.utf8, to: &arena)
                 SeriesKeyCoder.appendComponent(t.value.utf8, to: &arena)

@@ -102,7 +102,7 @@ final class SeriesTable {
         for k in keys {
             let tags = k.tags.sorted()
             SeriesKeyCoder.appendComponent(k.measurement.utf8, to: &arena)
-            SeriesKeyCoder.appendVarint(UInt64(tags.count), to: &arena)
+            SeriesKeyCoder.appendTagCount(tags.count, to: &arena)
             for t in tags {
                 SeriesKeyCoder.appendComponent(t.key.utf8, to: &arena)
                 SeriesKeyCoder.appendComponent(t.value.utf8, to: &arena)

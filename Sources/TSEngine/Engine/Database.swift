@@ -1,3 +1,4 @@
+import TSSupport
 /// One database: a namespace with its own series IDs, head and segments.
 /// All mutable state is guarded by the engine lock.
 final class Database {

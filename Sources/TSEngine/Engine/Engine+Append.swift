@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 extension Engine {

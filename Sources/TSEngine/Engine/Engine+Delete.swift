@@ -1,3 +1,4 @@
+import TSSupport
 /// DELETE, DROP SERIES and DROP DATABASE (docs/format/tombstones.md).
 extension Engine {
     /// Removes the samples of series `ids` in `range` that were written before this call; with
@@ -12,7 +13,7 @@ extension Engine {
         let maxSeq = lock.withLock { nextSeq - 1 }
         let rollups = !options.rollupPolicy(for: database).levels.isEmpty
         for id in ids { next.add(Tombstone(id: id, range: range, maxSeq: maxSeq, drop: dropSeries, rollupsPending: rollups)) }
-        try Platform.writeFileDurably(db.tombstonesPath, next.encode())
+        try fs.writeFileDurably(db.tombstonesPath, next.encode())
         lock.withLock { db.tombstones = next }
         if rollups { try fixRollupsAfterDelete(db) }
     }
@@ -55,12 +56,12 @@ extension Engine {
             guard let ldb = lock.withLock({ db.levels[name] }) else { continue }
             var next = lock.withLock { ldb.tombstones }
             for t in tombs where !next.all.contains(t) { next.add(t) }
-            try Platform.writeFileDurably(ldb.tombstonesPath, next.encode())
+            try fs.writeFileDurably(ldb.tombstonesPath, next.encode())
             lock.withLock { ldb.tombstones = next }
         }
         try computeRollups(db, dirty.mapValues { $0.sorted() })
         let done = lock.withLock { db.tombstones.rollupsDone() }
-        try Platform.writeFileDurably(db.tombstonesPath, done.encode())
+        try fs.writeFileDurably(db.tombstonesPath, done.encode())
         lock.withLock { db.tombstones = done }
     }
 
@@ -74,10 +75,10 @@ extension Engine {
             guard let d = databases.removeValue(forKey: name) else { throw EngineError.databaseNotFound(name) }
             return d
         }
-        let trash = dbRoot + "/.dropped-" + String(Platform.monotonicNanos())
-        try Platform.rename(db.dir, trash)
-        try Platform.syncDirectory(dbRoot)
-        try Platform.removeTree(trash)
+        let trash = dbRoot + "/.dropped-" + String(SystemClock.monotonicNanos())
+        try fs.rename(db.dir, trash)
+        try fs.syncDirectory(dbRoot)
+        try fs.removeTree(trash)
     }
 
     /// Rewrites the tombstones file without the tombstones compaction has made redundant.
@@ -85,10 +86,10 @@ extension Engine {
         var t = lock.withLock { db.tombstones }
         guard !t.isEmpty, t.prune(minLiveSeq: lock.withLock { db.segments.first?.seq }) else { return }
         if t.isEmpty && t.dropped.isEmpty {
-            try Platform.remove(db.tombstonesPath)
-            try Platform.syncDirectory(db.dir)
+            try fs.remove(db.tombstonesPath)
+            try fs.syncDirectory(db.dir)
         } else {
-            try Platform.writeFileDurably(db.tombstonesPath, t.encode())
+            try fs.writeFileDurably(db.tombstonesPath, t.encode())
         }
         lock.withLock {
             // Keep re-admissions that happened meanwhile.
@@ -98,9 +99,9 @@ extension Engine {
     }
 
     /// Loads a database's tombstones at open.
-    static func loadTombstones(_ db: Database) throws {
-        guard Platform.exists(db.tombstonesPath) else { return }
-        db.tombstones = try Tombstones.decode(try Platform.readFile(db.tombstonesPath), path: db.tombstonesPath)
+    static func loadTombstones(_ db: Database, _ fs: FileSystem) throws {
+        guard fs.exists(db.tombstonesPath) else { return }
+        db.tombstones = try Tombstones.decode(try fs.readFile(db.tombstonesPath), path: db.tombstonesPath)
     }
 
     /// After WAL replay: a dropped series with newer data (a later segment or the head) is visible again.

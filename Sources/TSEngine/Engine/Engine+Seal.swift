@@ -1,3 +1,4 @@
+import TSSupport
 /// Sealing (head → segments) and compaction (segments → fewer segments).
 extension Engine {
     /// Seals every head into segments and returns when they are durable; then removes the
@@ -91,7 +92,7 @@ extension Engine {
         do {
             for w in windows.keys.sorted() {
                 let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
-                let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel)
+                let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
                 do {
                     for (id, r) in windows[w]! {
                         let info = infos[Int(id)]!
@@ -104,7 +105,7 @@ extension Engine {
                     writer.abort()
                     throw error
                 }
-                written.append(try Segment(path: writer.path))
+                written.append(try Segment(path: writer.path, fileSystem: fs))
             }
         } catch {
             // Keep the frozen head (still queryable, still in the WAL); a later seal retries.
@@ -153,7 +154,7 @@ extension Engine {
     /// Merges `inputs` (all the segments of one window) into one new segment.
     private func compact(_ db: Database, _ inputs: [Segment]) throws {
         let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
-        let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel)
+        let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
         writer.replaces = inputs.map { $0.seq }
         do {
             var ids = Set<UInt32>()
@@ -171,14 +172,14 @@ extension Engine {
             writer.abort()
             throw error
         }
-        let out = try Segment(path: writer.path)
+        let out = try Segment(path: writer.path, fileSystem: fs)
         let gone = Set(inputs.map { $0.seq })
         lock.withLock {
             db.segments = (db.segments.filter { !gone.contains($0.seq) } + [out]).sorted { $0.seq < $1.seq }
             compactions += 1
         }
-        for s in inputs { try Platform.remove(s.path) }
-        try Platform.syncDirectory(db.segmentsDir)
+        for s in inputs { try fs.remove(s.path) }
+        try fs.syncDirectory(db.segmentsDir)
         try pruneTombstones(db)
     }
 }

@@ -1,3 +1,4 @@
+import TSSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,13 +21,15 @@ import TSEncoding
 public final class Engine: @unchecked Sendable {
     public let path: String
     public let options: EngineOptions
+    /// The file-system layer every file operation goes through (`options.fileSystem`).
+    var fs: FileSystem { options.fileSystem }
     let lock = Lock()
     let maintenance = Lock()
-    private let wakeup: Condition
+    private let wakeup: ConditionVariable
     let wal: WAL
     var databases: [String: Database] = [:]
     var nextSeq: UInt64 = 1
-    private let lockFile: Platform.File
+    private let lockFile: FileSystem.File
     var closed = false
     private var maintenanceThread: pthread_t?
     var sealRequested = false
@@ -47,24 +50,25 @@ public final class Engine: @unchecked Sendable {
     public init(path: String, options: EngineOptions = EngineOptions()) throws {
         self.path = path
         self.options = options
-        self.wakeup = Condition(Lock())
-        try Platform.makeDirectories(path)
-        lockFile = try Platform.lockFile(path + "/LOCK")
-        try Platform.makeDirectories(path + "/wal")
-        try Platform.makeDirectories(path + "/db")
+        self.wakeup = ConditionVariable(Lock())
+        let fs = options.fileSystem
+        try fs.makeDirectories(path)
+        lockFile = try fs.lockFile(path + "/LOCK")
+        try fs.makeDirectories(path + "/wal")
+        try fs.makeDirectories(path + "/db")
 
         // 1. Segments: the persisted series tables and data.
         var maxSeq: UInt64 = 0
-        for name in try Platform.listDirectory(path + "/db") where Platform.isDirectory(path + "/db/" + name) {
+        for name in try fs.listDirectory(path + "/db") where fs.isDirectory(path + "/db/" + name) {
             if name.hasPrefix(".dropped-") {
                 // A DROP DATABASE interrupted after its rename: finish it.
-                try Platform.removeTree(path + "/db/" + name)
+                try fs.removeTree(path + "/db/" + name)
                 continue
             }
             let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, blockRange: options.blockRange,
                                              options: options, quarantined: &quarantined)
-            if Platform.isDirectory(db.levelsDir) {
-                for ln in try Platform.listDirectory(db.levelsDir) where Platform.isDirectory(db.levelsDir + "/" + ln) {
+            if fs.isDirectory(db.levelsDir) {
+                for ln in try fs.listDirectory(db.levelsDir) where fs.isDirectory(db.levelsDir + "/" + ln) {
                     guard let width = parseDuration(ln), width > 0 else { continue }
                     let level = RollupLevel(name: ln, width: width)
                     db.levels[ln] = try Engine.loadDatabase(name: Database.levelName(name, ln), dir: db.levelsDir + "/" + ln,
@@ -77,11 +81,11 @@ public final class Engine: @unchecked Sendable {
         nextSeq = maxSeq + 1
 
         // 2. WAL replay into the heads.
-        let t0 = Platform.monotonicNanos()
+        let t0 = SystemClock.monotonicNanos()
         var dbs = databases
         let root = path + "/db"
         var decoded = WALDecodedBatch()
-        var report = try WALReader.replay(dir: path + "/wal") { payload in
+        var report = try WALReader.replay(dir: path + "/wal", fileSystem: options.fileSystem) { payload in
             try WALBatchDecoder.decode(payload, into: &decoded)
             let db: Database
             if let d = dbs[decoded.database] {
@@ -89,7 +93,7 @@ public final class Engine: @unchecked Sendable {
             } else {
                 try Database.validate(decoded.database)
                 db = Database(name: decoded.database, dir: root + "/" + decoded.database, blockRange: options.blockRange)
-                try Platform.makeDirectories(db.segmentsDir)
+                try fs.makeDirectories(db.segmentsDir)
                 dbs[decoded.database] = db
             }
             try Engine.replay(decoded, catalog: &db.catalog, head: &db.head)
@@ -99,11 +103,11 @@ public final class Engine: @unchecked Sendable {
             for x in d.withLevels { x.catalog.finishLoading() }
             Engine.readmitAfterReplay(d)
         }
-        let replayNanos = Platform.monotonicNanos() - t0
+        let replayNanos = SystemClock.monotonicNanos() - t0
         if let cut = report.truncatedAt {
             options.log(.warning, "WAL \(cut.file) truncated at byte \(cut.offset) (\(cut.reason)); later records lost; removed files: \(report.removedFiles)")
         }
-        wal = try WAL(dir: path + "/wal", nextIndex: report.nextIndex, policy: options.syncPolicy, segmentSize: options.walSegmentSize,
+        wal = try WAL(dir: path + "/wal", fileSystem: options.fileSystem, nextIndex: report.nextIndex, policy: options.syncPolicy, segmentSize: options.walSegmentSize,
                       observer: options.walObserver)
         report.nextIndex = wal.fileIndex
         replayReport = report
@@ -150,40 +154,41 @@ public final class Engine: @unchecked Sendable {
 
     static func loadDatabase(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil, options: EngineOptions,
                              quarantined: inout UInt64) throws -> Database {
+        let fs = options.fileSystem
         let db = Database(name: name, dir: dir, blockRange: blockRange, level: level)
-        try Platform.makeDirectories(db.segmentsDir)
+        try fs.makeDirectories(db.segmentsDir)
         var segs: [Segment] = []
-        for f in try Platform.listDirectory(db.segmentsDir) {
+        for f in try fs.listDirectory(db.segmentsDir) {
             let p = db.segmentsDir + "/" + f
             if f.hasSuffix(".tmp") {
                 // An unfinished write: never renamed into place, so never acknowledged.
-                try Platform.remove(p)
+                try fs.remove(p)
                 continue
             }
             guard SegmentFormat.seq(ofFileName: f) != nil else { continue }
             do {
-                segs.append(try Segment(path: p))
+                segs.append(try Segment(path: p, fileSystem: fs))
             } catch {
                 options.log(.error, "quarantining unreadable segment \(p): \(error)")
-                try Platform.rename(p, p + ".corrupt")
+                try fs.rename(p, p + ".corrupt")
                 quarantined += 1
             }
         }
         // Remove inputs of a compaction that finished but had not deleted them yet.
         let replaced = Set(segs.flatMap { $0.replaces })
-        for s in segs where replaced.contains(s.seq) { try Platform.remove(s.path) }
+        for s in segs where replaced.contains(s.seq) { try fs.remove(s.path) }
         segs = segs.filter { !replaced.contains($0.seq) }.sorted { $0.seq < $1.seq }
-        try Platform.syncDirectory(db.segmentsDir)
+        try fs.syncDirectory(db.segmentsDir)
         for s in segs {
             for e in s.series.values {
                 let got = e.canonical.withUnsafeBytes { db.catalog.insert(canonical: $0, type: e.type, id: e.id) }
                 if got != e.id {
-                    throw EngineError.corrupt(path: s.path, detail: "series \(e.id) conflicts with the series table of another segment")
+                    throw CorruptFileError(path: s.path, detail: "series \(e.id) conflicts with the series table of another segment")
                 }
             }
         }
         db.segments = segs
-        try loadTombstones(db)
+        try loadTombstones(db, fs)
         return db
     }
 
@@ -198,7 +203,7 @@ public final class Engine: @unchecked Sendable {
         wakeup.lock.withLock { wakeup.broadcast() }
         if let t = maintenanceThread { pthread_join(t, nil) }
         try wal.close()
-        Platform.close(lockFile)
+        fs.close(lockFile)
     }
 
     deinit {
@@ -220,7 +225,7 @@ public final class Engine: @unchecked Sendable {
         guard create else { throw EngineError.databaseNotFound(name) }
         try Database.validate(name)
         let d = Database(name: name, dir: dbRoot + "/" + name, blockRange: options.blockRange)
-        try Platform.makeDirectories(d.segmentsDir)
+        try fs.makeDirectories(d.segmentsDir)
         try planBackfill(d)  // no segments yet: writes the level markers
         databases[name] = d
         return d
@@ -231,8 +236,8 @@ public final class Engine: @unchecked Sendable {
     public func stats() -> EngineStats {
         let walStats = wal.snapshotStats()
         var walBytes = 0
-        if let names = try? Platform.listDirectory(walDir) {
-            for n in names { walBytes += Platform.fileSize(path: walDir + "/" + n) ?? 0 }
+        if let names = try? fs.listDirectory(walDir) {
+            for n in names { walBytes += fs.fileSize(path: walDir + "/" + n) ?? 0 }
         }
         return lock.withLock {
             let dbs = databases.values.sorted { $0.name < $1.name }.map { d in

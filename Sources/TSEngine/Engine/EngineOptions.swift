@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 public enum LogLevel: Int, Sendable, Comparable {
@@ -35,7 +36,9 @@ public struct EngineOptions: Sendable {
     /// ... unless a database has its own policy here.
     public var databaseRollups: [String: RollupPolicy] = [:]
     /// The clock retention measures ages against (nanoseconds since the epoch); tests inject one.
-    public var clock: @Sendable () -> Int64 = { Platform.wallClockNanos() }
+    public var clock: @Sendable () -> Int64 = { SystemClock.wallClockNanos() }
+    /// Every file operation goes through this (tests inject faults with `FileSystem(faults:)`).
+    public var fileSystem: FileSystem = .posix
     /// Called after each WAL group commit (records in the group) and each WAL fsync (its
     /// latency); the daemon records them in Prometheus histograms. Must be cheap: it runs with
     /// the WAL's lock held.

@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// One deletion: the samples of `id` in `range` in segments with `seq ≤ maxSeq` are gone.
@@ -49,36 +50,41 @@ struct Tombstones {
     }
 
     func encode() -> [UInt8] {
-        var out = Tombstones.magic
-        out.append(1)
-        append32(UInt32(all.count), &out)
+        var w = ByteWriter(bytes: Tombstones.magic)
+        w.u8(1)
+        w.le(UInt32(all.count))
         for t in all {
-            append32(t.id, &out)
-            append64(UInt64(bitPattern: t.range.min), &out)
-            append64(UInt64(bitPattern: t.range.max), &out)
-            append64(t.maxSeq, &out)
-            out.append((t.drop ? 1 : 0) | (t.rollupsPending ? 2 : 0))
+            w.le(t.id)
+            w.le(t.range.min)
+            w.le(t.range.max)
+            w.le(t.maxSeq)
+            w.u8((t.drop ? 1 : 0) | (t.rollupsPending ? 2 : 0))
         }
-        append32(CRC32C.checksum(out), &out)
-        return out
+        w.le(w.bytes.withUnsafeBytes { CRC32C.checksum($0) })
+        return w.bytes
     }
 
     static func decode(_ b: [UInt8], path: String) throws -> Tombstones {
-        func corrupt(_ why: String) -> EngineError { .corrupt(path: path, detail: why) }
+        func corrupt(_ why: String) -> CorruptFileError { CorruptFileError(path: path, detail: why) }
         guard b.count >= 13, Array(b[0..<4]) == magic else { throw corrupt("bad tombstones header") }
         guard b[4] == 1 else { throw corrupt("unsupported tombstones version \(b[4])") }
-        let n = Int(read32(b, 5))
-        guard b.count == 9 + n * recordSize + 4 else { throw corrupt("tombstones file has the wrong size") }
-        guard read32(b, b.count - 4) == CRC32C.checksum(b[0..<(b.count - 4)]) else { throw corrupt("tombstones checksum mismatch") }
-        var list: [Tombstone] = []
-        var o = 9
-        for _ in 0..<n {
-            list.append(Tombstone(id: read32(b, o),
-                                  range: TimeRange(min: Int64(bitPattern: read64(b, o + 4)), max: Int64(bitPattern: read64(b, o + 12))),
-                                  maxSeq: read64(b, o + 20), drop: b[o + 28] & 1 != 0, rollupsPending: b[o + 28] & 2 != 0))
-            o += recordSize
+        return try b.withUnsafeBytes { raw in
+            var r = ByteReader(raw, offset: 5)
+            let n = Int(try r.le(UInt32.self))
+            guard b.count == 9 + n * recordSize + 4 else { throw corrupt("tombstones file has the wrong size") }
+            guard try ByteReader.le(UInt32.self, raw, at: b.count - 4) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[..<(b.count - 4)])) else {
+                throw corrupt("tombstones checksum mismatch")
+            }
+            var list: [Tombstone] = []
+            for _ in 0..<n {
+                let id = try r.le(UInt32.self)
+                let range = TimeRange(min: try r.le(Int64.self), max: try r.le(Int64.self))
+                let maxSeq = try r.le(UInt64.self)
+                let flags = try r.u8()
+                list.append(Tombstone(id: id, range: range, maxSeq: maxSeq, drop: flags & 1 != 0, rollupsPending: flags & 2 != 0))
+            }
+            return Tombstones(list)
         }
-        return Tombstones(list)
     }
 
     /// Drops tombstones that no live segment can be hidden by any more.
@@ -93,24 +99,4 @@ struct Tombstones {
         dropped = d
         return true
     }
-}
-
-private func append32(_ v: UInt32, _ out: inout [UInt8]) {
-    for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
-}
-
-private func append64(_ v: UInt64, _ out: inout [UInt8]) {
-    for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
-}
-
-private func read32(_ b: [UInt8], _ o: Int) -> UInt32 {
-    var v: UInt32 = 0
-    for i in 0..<4 { v |= UInt32(b[o + i]) << (8 * UInt32(i)) }
-    return v
-}
-
-private func read64(_ b: [UInt8], _ o: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for i in 0..<8 { v |= UInt64(b[o + i]) << (8 * UInt64(i)) }
-    return v
 }

@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// Samples to append in one call; they reach the WAL as one record and are acknowledged
@@ -35,8 +36,7 @@ public struct WriteBatch: Sendable {
     /// `SeriesKey`) followed by the field name: the form protocol parsers produce per line.
     public mutating func append(canonicalPrefix prefix: UnsafeRawBufferPointer, field: UnsafeRawBufferPointer,
                                 timestamp: Int64, value: Value) {
-        SeriesKeyCoder.appendBytes(prefix, to: &arena)
-        SeriesKeyCoder.appendComponent(field, to: &arena)
+        appendKey(prefix, field)
         finish(timestamp, value)
     }
 
@@ -51,8 +51,10 @@ public struct WriteBatch: Sendable {
 
     @usableFromInline
     mutating func appendKey(_ prefix: UnsafeRawBufferPointer, _ field: UnsafeRawBufferPointer) {
-        SeriesKeyCoder.appendBytes(prefix, to: &arena)
-        SeriesKeyCoder.appendComponent(field, to: &arena)
+        ByteWriter.append(to: &arena) { w in
+            w.raw(prefix)
+            w.uvarintBytes(field)
+        }
     }
 
     @usableFromInline

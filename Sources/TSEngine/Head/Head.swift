@@ -1,3 +1,4 @@
+import TSSupport
 /// The samples of one series in the head, in arrival order.
 ///
 /// Appends are O(1). Out-of-order and duplicate timestamps are accepted as they come;

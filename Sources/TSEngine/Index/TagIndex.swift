@@ -1,3 +1,4 @@
+import TSSupport
 /// An inverted index from measurement, tag pair and field to sorted series-ID postings.
 ///
 /// Rebuilt in memory on open from the series tables of the segments and the WAL (the persisted

@@ -1,3 +1,4 @@
+import TSSupport
 /// A tag matcher as InfluxQL and PromQL have them: `=`, `!=`, `=~ /re/`, `!~ /re/`.
 ///
 /// As in InfluxDB, a missing tag matches as the empty string: `host != 'a'` selects series
@@ -45,6 +46,13 @@ public struct TagMatcher: Sendable, CustomStringConvertible {
     }
 }
 
+/// A pattern that does not compile.
+public struct InvalidRegexError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var pattern: String
+    public var reason: String
+    public var description: String { "invalid regular expression /\(pattern)/: \(reason)" }
+}
+
 /// A regular expression compiled once; unanchored search, as in Go's RE2 `MatchString`.
 public struct CompiledRegex: @unchecked Sendable {
     // Regex<AnyRegexOutput> is immutable after compilation and safe to share.
@@ -56,7 +64,7 @@ public struct CompiledRegex: @unchecked Sendable {
         do {
             regex = try Regex(pattern)
         } catch {
-            throw EngineError.invalidRegex(pattern: pattern, reason: "\(error)")
+            throw InvalidRegexError(pattern: pattern, reason: "\(error)")
         }
     }
 

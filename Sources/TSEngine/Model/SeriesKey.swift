@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// A tag: key and value, both non-empty UTF-8 strings.
@@ -42,31 +43,28 @@ public struct SeriesKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The canonical encoding (see the type's documentation).
     public var canonicalBytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(measurement.utf8.count + field.utf8.count + tags.count * 16 + 8)
-        SeriesKeyCoder.appendComponent(measurement.utf8, to: &out)
-        SeriesKeyCoder.appendVarint(UInt64(tags.count), to: &out)
+        var w = ByteWriter(capacity: measurement.utf8.count + field.utf8.count + tags.count * 16 + 8)
+        w.uvarintBytes(measurement.utf8)
+        w.uvarint(UInt64(tags.count))
         for t in tags {
-            SeriesKeyCoder.appendComponent(t.key.utf8, to: &out)
-            SeriesKeyCoder.appendComponent(t.value.utf8, to: &out)
+            w.uvarintBytes(t.key.utf8)
+            w.uvarintBytes(t.value.utf8)
         }
-        SeriesKeyCoder.appendComponent(field.utf8, to: &out)
-        return out
+        w.uvarintBytes(field.utf8)
+        return w.bytes
     }
 
     /// Decodes a canonical encoding; nil when the bytes are not one.
     public init?(canonical bytes: UnsafeRawBufferPointer) {
-        var pos = 0
-        guard let m = SeriesKeyCoder.readComponent(bytes, &pos),
-              let n = SeriesKeyCoder.readVarint(bytes, &pos), n <= UInt64(bytes.count) else { return nil }
+        var r = ByteReader(bytes)
+        guard let m = try? r.uvarintString(), let n = try? r.uvarint(atMost: UInt64(bytes.count), "tag count") else { return nil }
         var tags: [Tag] = []
-        tags.reserveCapacity(Int(n))
-        for _ in 0..<Int(n) {
-            guard let k = SeriesKeyCoder.readComponent(bytes, &pos),
-                  let v = SeriesKeyCoder.readComponent(bytes, &pos) else { return nil }
+        tags.reserveCapacity(n)
+        for _ in 0..<n {
+            guard let k = try? r.uvarintString(), let v = try? r.uvarintString() else { return nil }
             tags.append(Tag(k, v))
         }
-        guard let f = SeriesKeyCoder.readComponent(bytes, &pos), pos == bytes.count else { return nil }
+        guard let f = try? r.uvarintString(), r.isAtEnd else { return nil }
         self.measurement = m
         self.tags = tags
         self.field = f
@@ -85,48 +83,29 @@ public struct SeriesKey: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Helpers for the canonical series-key encoding.
+/// Pieces of the canonical series-key encoding, for code that builds keys from parsed bytes
+/// (protocol ingesters) or reads one part of a key without decoding the rest (the index).
 public enum SeriesKeyCoder {
-    @inlinable
-    public static func appendVarint(_ v: UInt64, to out: inout [UInt8]) {
-        Varint.put(v, into: &out)
-    }
-
+    /// Appends one component (measurement, tag key or value, field): its length, then its bytes.
     @inlinable
     public static func appendComponent<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
-        appendVarint(UInt64(bytes.count), to: &out)
-        out.append(contentsOf: bytes)
+        ByteWriter.append(to: &out) { $0.uvarintBytes(bytes) }
     }
 
     @inlinable
     public static func appendComponent(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        appendVarint(UInt64(bytes.count), to: &out)
-        appendBytes(bytes, to: &out)
+        ByteWriter.append(to: &out) { $0.uvarintBytes(bytes) }
     }
 
-    /// Appends raw bytes with one copy (typed, contiguous: `append(contentsOf:)` takes its
-    /// memcpy path; a raw buffer would be appended element by element).
+    /// Appends the tag count that follows the measurement.
     @inlinable
-    public static func appendBytes(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        out.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+    public static func appendTagCount(_ n: Int, to out: inout [UInt8]) {
+        ByteWriter.append(to: &out) { $0.uvarint(UInt64(n)) }
     }
 
-    static func readVarint(_ b: UnsafeRawBufferPointer, _ pos: inout Int) -> UInt64? {
-        try? Varint.get(b, at: &pos)
-    }
-
-    static func readComponent(_ b: UnsafeRawBufferPointer, _ pos: inout Int) -> String? {
-        guard let n = readVarint(b, &pos), n <= UInt64(b.count - pos) else { return nil }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[pos..<pos + Int(n)]), as: UTF8.self)
-        pos += Int(n)
-        return s
-    }
-
-    /// Splits a canonical key into its measurement bytes without decoding the rest (index hot path).
+    /// The measurement bytes of a canonical key, without decoding the rest (index hot path).
     public static func measurement(of b: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        var pos = 0
-        guard let n = readVarint(b, &pos), n <= UInt64(b.count - pos) else { return nil }
-        return UnsafeRawBufferPointer(rebasing: b[pos..<pos + Int(n)])
+        var r = ByteReader(b)
+        return try? r.uvarintBytes()
     }
 }

@@ -1,3 +1,4 @@
+import TSSupport
 /// A closed interval of nanosecond timestamps `[min, max]`.
 public struct TimeRange: Sendable, Equatable, CustomStringConvertible {
     public var min: Int64

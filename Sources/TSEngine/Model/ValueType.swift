@@ -1,3 +1,4 @@
+import TSSupport
 /// The five value types a series can hold, as InfluxDB line protocol has them.
 ///
 /// A series keeps the type of its first sample for its whole life; a later sample of

@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// Downsampling rollups: computed when raw data seals, written as level segments, read by the
@@ -34,7 +35,7 @@ extension Engine {
         if let d = db.levels[level.name] { return d }
         let d = Database(name: Database.levelName(db.name, level.name), dir: db.levelsDir + "/" + level.name,
                          blockRange: level.window, level: level)
-        try Platform.makeDirectories(d.segmentsDir)
+        try fs.makeDirectories(d.segmentsDir)
         db.levels[level.name] = d
         return d
     }
@@ -48,11 +49,11 @@ extension Engine {
         // Per level: (canonical key, type, columns) of every pseudo-series to write.
         var output: [String: [(key: SeriesKey, type: ValueType, columns: SampleColumns)]] = [:]
         // Long rebuilds (backfills, imports, deletes over years) log their progress.
-        let started = Platform.monotonicNanos()
+        let started = SystemClock.monotonicNanos()
         var lastLog = started
         let total = dirty.count
         for (done, id) in dirty.keys.sorted().enumerated() {
-            let nowMono = Platform.monotonicNanos()
+            let nowMono = SystemClock.monotonicNanos()
             if nowMono - lastLog > 5_000_000_000 {
                 lastLog = nowMono
                 options.log(.info, "rollups of \(db.name): \(done)/\(total) series recomputed in \((nowMono - started) / 1_000_000_000) s")
@@ -172,7 +173,7 @@ extension Engine {
                 }
             }
             let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
-            let writer = try SegmentWriter(directory: ldb.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel)
+            let writer = try SegmentWriter(directory: ldb.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
             do {
                 for id in perID.keys.sorted() {
                     let (type, canon, cols) = perID[id]!
@@ -183,7 +184,7 @@ extension Engine {
                 writer.abort()
                 throw error
             }
-            written.append(try Segment(path: writer.path))
+            written.append(try Segment(path: writer.path, fileSystem: fs))
         }
     }
 
@@ -259,8 +260,8 @@ extension Engine {
                     return old
                 }
                 if gone.isEmpty { continue }
-                for s in gone { try Platform.remove(s.path) }
-                try Platform.syncDirectory(db.segmentsDir)
+                for s in gone { try fs.remove(s.path) }
+                try fs.syncDirectory(db.segmentsDir)
                 removed += gone.count
                 options.log(.info, "retention removed \(gone.count) segment(s) of \(db.level.map { "level \($0.name) of " } ?? "")\(user.name) older than \(cutoff)")
             }
@@ -287,12 +288,14 @@ extension Engine {
                 let prefix = info.canonical[0..<(info.canonical.count - suffix)]
                 return stats.map { stat -> SeriesSnapshot? in
                     key.removeAll(keepingCapacity: true)
-                    key.append(contentsOf: prefix)
                     let name = stat.rawValue.utf8
-                    Varint.put(UInt64(field.count + 1 + name.count), into: &key)
-                    key.append(contentsOf: field)
-                    key.append(0)
-                    key.append(contentsOf: name)
+                    ByteWriter.append(to: &key) { w in
+                        w.raw(prefix)
+                        w.uvarint(UInt64(field.count + 1 + name.count))
+                        w.raw(field)
+                        w.u8(0)
+                        w.raw(name)
+                    }
                     guard let id = key.withUnsafeBytes({ ldb.catalog.lookup($0, hash: SeriesCatalog.hash($0)) }) else { return nil }
                     return snapshotLocked(ldb, SeriesRef(id: id, key: ref.key, type: ldb.catalog.type(id)), range: range)
                 }
@@ -313,7 +316,7 @@ extension Engine {
     /// Until that is done the planner reads raw data for the whole range. Caller holds the lock or
     /// is the constructor.
     func planBackfill(_ db: Database) throws {
-        let missing = options.rollupPolicy(for: db.name).levels.filter { !Platform.exists(Engine.backfillMarker(db, $0)) }
+        let missing = options.rollupPolicy(for: db.name).levels.filter { !fs.exists(Engine.backfillMarker(db, $0)) }
         if missing.isEmpty { return }
         if db.segments.isEmpty {
             try markBackfilled(db, missing)
@@ -324,8 +327,8 @@ extension Engine {
     }
 
     private func markBackfilled(_ db: Database, _ levels: [RollupLevel]) throws {
-        try Platform.makeDirectories(db.levelsDir)
-        for l in levels { try Platform.writeFileDurably(Engine.backfillMarker(db, l), Array("backfilled\n".utf8)) }
+        try fs.makeDirectories(db.levelsDir)
+        for l in levels { try fs.writeFileDurably(Engine.backfillMarker(db, l), Array("backfilled\n".utf8)) }
     }
 
     /// Computes the rollups of every raw segment of databases that need it, window by window,
@@ -337,7 +340,7 @@ extension Engine {
             let policy = options.rollupPolicy(for: db.name)
             guard let coarse = policy.levels.last?.width else { continue }
             options.log(.info, "backfilling rollups of \(db.name): \(segs.count) raw segments")
-            let started = Platform.monotonicNanos()
+            let started = SystemClock.monotonicNanos()
             var lastLog = started
             for (i, seg) in segs.enumerated() {
                 var dirty: [UInt32: [Int64]] = [:]
@@ -346,7 +349,7 @@ extension Engine {
                 while b <= seg.maxT { buckets.append(b); b += coarse }
                 for id in seg.seriesIDs { dirty[id] = buckets }
                 try computeRollups(db, dirty)
-                let now = Platform.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 if now - lastLog > 5_000_000_000 {
                     lastLog = now
                     options.log(.info, "backfilling rollups of \(db.name): \(i + 1)/\(segs.count) segments in \((now - started) / 1_000_000_000) s")
@@ -358,7 +361,7 @@ extension Engine {
                 db.backfillLevels = []
                 db.rollupPendingMinT = nil
             }
-            options.log(.info, "rollups of \(db.name) backfilled in \((Platform.monotonicNanos() - started) / 1_000_000) ms")
+            options.log(.info, "rollups of \(db.name) backfilled in \((SystemClock.monotonicNanos() - started) / 1_000_000) ms")
         }
     }
 }

@@ -1,3 +1,4 @@
+import TSSupport
 /// The statistics one rollup bucket keeps. Each is stored as a pseudo-series of the level
 /// database whose field is `<field>\0<stat>` (docs/rollups.md), one sample per non-empty bucket at
 /// the bucket's start time.

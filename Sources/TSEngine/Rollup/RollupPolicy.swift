@@ -1,3 +1,4 @@
+import TSSupport
 /// One downsampling level: buckets of `width` nanoseconds (docs/rollups.md).
 public struct RollupLevel: Sendable, Hashable, CustomStringConvertible {
     /// The level's name as users write it (`5m`, `1h`); also its directory name.
@@ -33,14 +34,14 @@ public struct RollupPolicy: Sendable {
     public init(levels: [RollupLevel] = [.fiveMinutes, .oneHour], retention: [String: Int64] = [:],
                 measurementLevels: [(pattern: CompiledRegex, levels: [String])] = []) throws {
         for (a, b) in zip(levels, levels.dropFirst()) where b.width <= a.width || b.width % a.width != 0 {
-            throw EngineError.invalidConfig("rollup level \(b.name) must be a multiple of \(a.name)")
+            throw RollupPolicyError("rollup level \(b.name) must be a multiple of \(a.name)")
         }
         for (name, age) in retention where age <= 0 || (name != "raw" && !levels.contains { $0.name == name }) {
-            throw EngineError.invalidConfig("retention for unknown level \(name) or not positive")
+            throw RollupPolicyError("retention for unknown level \(name) or not positive")
         }
         for o in measurementLevels {
             for n in o.levels where !levels.contains(where: { $0.name == n }) {
-                throw EngineError.invalidConfig("measurement override /\(o.pattern.pattern)/ names unknown level \(n)")
+                throw RollupPolicyError("measurement override /\(o.pattern.pattern)/ names unknown level \(n)")
             }
         }
         self.levels = levels
@@ -68,7 +69,7 @@ public struct RollupPolicy: Sendable {
         var ls: [RollupLevel] = []
         if levels != "none" && !levels.isEmpty {
             for name in levels.split(separator: ",").map({ String($0).trimmingSpaces }) {
-                guard let w = parseDuration(name), w > 0 else { throw EngineError.invalidConfig("rollup level \(name) is not a duration") }
+                guard let w = parseDuration(name), w > 0 else { throw RollupPolicyError("rollup level \(name) is not a duration") }
                 ls.append(RollupLevel(name: name, width: w))
             }
         }
@@ -76,12 +77,19 @@ public struct RollupPolicy: Sendable {
         for item in retention.split(separator: ",") where !item.isEmpty {
             let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
             guard kv.count == 2, let age = parseDuration(kv[1]), age > 0 else {
-                throw EngineError.invalidConfig("retention entry '\(item)' must be LEVEL=DURATION, e.g. raw=30d")
+                throw RollupPolicyError("retention entry '\(item)' must be LEVEL=DURATION, e.g. raw=30d")
             }
             ret[kv[0]] = age
         }
         return try RollupPolicy(levels: ls, retention: ret)
     }
+}
+
+/// A rollup or retention setting that cannot be used.
+public struct RollupPolicyError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { "invalid configuration: \(message)" }
 }
 
 extension String {

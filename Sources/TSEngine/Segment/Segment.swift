@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// An open, immutable, memory-mapped segment file.
@@ -25,19 +26,20 @@ public final class Segment: @unchecked Sendable {
     let blockBytes: Int
     public var seriesCount: Int { series.count }
 
-    public init(path: String) throws {
+    public init(path: String, fileSystem: FileSystem = .posix) throws {
         self.path = path
-        file = try MappedFile(path: path)
+        file = try MappedFile(path: path, fileSystem: fileSystem)
         let b = file.bytes
         sizeBytes = b.count
-        func corrupt(_ d: String) -> EngineError { .corrupt(path: path, detail: d) }
+        func corrupt(_ d: String) -> CorruptFileError { CorruptFileError(path: path, detail: d) }
         guard b.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file of \(b.count) bytes is too short") }
         guard b.prefix(SegmentFormat.headerSize).elementsEqual(SegmentFormat.magic) else { throw corrupt("bad header magic") }
         let fo = b.count - SegmentFormat.footerSize
         let footer = UnsafeRawBufferPointer(rebasing: b[fo...])
         guard footer.suffix(4).elementsEqual(SegmentFormat.footerMagic) else { throw corrupt("bad footer magic") }
-        func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: footer.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
-        func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: footer.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+        // The footer is 64 bytes (checked above), so these reads cannot fail.
+        func u64(_ o: Int) -> UInt64 { (try? ByteReader.le(UInt64.self, footer, at: o)) ?? 0 }
+        func u32(_ o: Int) -> UInt32 { (try? ByteReader.le(UInt32.self, footer, at: o)) ?? 0 }
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: footer[..<56])) == u32(56) else { throw corrupt("footer checksum mismatch") }
         let version = u32(48)
         guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
@@ -50,7 +52,7 @@ public final class Segment: @unchecked Sendable {
               indexOffset == UInt64(fo) - indexLength else { throw corrupt("index bounds") }
         let idx = UnsafeRawBufferPointer(rebasing: b[Int(indexOffset)..<fo])
         let body = UnsafeRawBufferPointer(rebasing: idx[..<(idx.count - 4)])
-        let crc = UInt32(littleEndian: idx.loadUnaligned(fromByteOffset: idx.count - 4, as: UInt32.self))
+        let crc = try ByteReader.le(UInt32.self, idx, at: idx.count - 4)
         guard CRC32C.checksum(body) == crc else { throw corrupt("series table checksum mismatch") }
         var raw: [UInt8] = []
         do {
@@ -58,11 +60,10 @@ public final class Segment: @unchecked Sendable {
             if method == .none {
                 raw = Array(body[1...])
             } else {
-                var pos = 1
-                let rawLen = try Varint.get(body, at: &pos)
+                var r = ByteReader(body, offset: 1)
+                let rawLen = try r.uvarint()
                 guard rawLen <= 1 << 31 else { throw corrupt("series table size") }
-                try BlockCompression.decompress(UnsafeRawBufferPointer(rebasing: body[pos...]), method: method,
-                                                decompressedSize: Int(rawLen), into: &raw)
+                try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
             }
             let dataEnd = Int(indexOffset)
             (series, replaces) = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: dataEnd, expected: nSeries) }
@@ -77,7 +78,7 @@ public final class Segment: @unchecked Sendable {
             blockBytes = bytes
             minSeriesID = series.keys.min() ?? 1
             maxSeriesID = series.keys.max() ?? 0
-        } catch let e as EngineError {
+        } catch let e as CorruptFileError {
             throw e
         } catch {
             throw corrupt("series table: \(error)")
@@ -85,32 +86,27 @@ public final class Segment: @unchecked Sendable {
     }
 
     private static func parseIndex(_ p: UnsafeRawBufferPointer, dataEnd: Int, expected: Int) throws -> ([UInt32: SegmentSeries], [UInt64]) {
-        var pos = 0
-        let n = try Varint.get(p, at: &pos)
+        var r = ByteReader(p)
+        let n = try r.uvarint()
         guard n == UInt64(expected) else { throw EncodingError.corrupt("series count") }
         var out: [UInt32: SegmentSeries] = [:]
         out.reserveCapacity(Int(n))
         var prevID: UInt64 = 0
         for _ in 0..<Int(n) {
-            let (id, idOverflow) = prevID.addingReportingOverflow(try Varint.get(p, at: &pos))
-            guard !idOverflow, id <= UInt64(UInt32.max), id > prevID || prevID == 0, pos < p.count,
-                  let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("series entry") }
+            let (id, idOverflow) = prevID.addingReportingOverflow(try r.uvarint())
+            guard !idOverflow, id <= UInt64(UInt32.max), id > prevID || prevID == 0,
+                  let t = ValueType(rawValue: try r.u8()) else { throw EncodingError.corrupt("series entry") }
             prevID = id
-            pos += 1
-            let kl = try Varint.get(p, at: &pos)
-            guard kl <= UInt64(p.count - pos) else { throw EncodingError.truncated }
-            let key = Array(p[pos..<(pos + Int(kl))])
-            pos += Int(kl)
-            let nb = try Varint.get(p, at: &pos)
-            guard nb <= UInt64(p.count) else { throw EncodingError.corrupt("block count") }
+            let key = Array(try r.uvarintBytes())
+            let nb = try r.uvarint(atMost: UInt64(p.count), "block count")
             var blocks: [BlockRef] = []
-            blocks.reserveCapacity(Int(nb))
-            for _ in 0..<Int(nb) {
-                let minT = Varint.unzigzag(try Varint.get(p, at: &pos))
-                let span = try Varint.get(p, at: &pos)
-                let count = try Varint.get(p, at: &pos)
-                let off = try Varint.get(p, at: &pos)
-                let len = try Varint.get(p, at: &pos)
+            blocks.reserveCapacity(nb)
+            for _ in 0..<nb {
+                let minT = try r.varint()
+                let span = try r.uvarint()
+                let count = try r.uvarint()
+                let off = try r.uvarint()
+                let len = try r.uvarint()
                 guard count > 0, count <= UInt64(SegmentFormat.maxBlockSamples), off >= UInt64(SegmentFormat.headerSize),
                       len >= 5, off <= UInt64(dataEnd), len <= UInt64(dataEnd) - off else {
                     throw EncodingError.corrupt("block bounds")
@@ -119,11 +115,10 @@ public final class Segment: @unchecked Sendable {
             }
             out[UInt32(id)] = SegmentSeries(id: UInt32(id), type: t, canonical: key, blocks: blocks)
         }
-        let nr = try Varint.get(p, at: &pos)
-        guard nr <= UInt64(p.count) else { throw EncodingError.corrupt("replaced count") }
+        let nr = try r.uvarint(atMost: UInt64(p.count), "replaced count")
         var replaced: [UInt64] = []
-        for _ in 0..<Int(nr) { replaced.append(try Varint.get(p, at: &pos)) }
-        guard pos == p.count else { throw EncodingError.corrupt("trailing bytes in series table") }
+        for _ in 0..<nr { replaced.append(try r.uvarint()) }
+        guard r.isAtEnd else { throw EncodingError.corrupt("trailing bytes in series table") }
         return (out, replaced)
     }
 

@@ -1,3 +1,4 @@
+import TSSupport
 /// Segment file constants. Specified in docs/format/segment.md; keep both in step.
 enum SegmentFormat {
     /// "TSSEG" 0 0 then the format version byte.

@@ -1,3 +1,4 @@
+import TSSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,8 @@ final class SegmentWriter {
     let path: String
     let seq: UInt64
     private let tmpPath: String
-    private let file: Platform.File
+    private let file: FileSystem.File
+    private let fs: FileSystem
     private var buf: [UInt8] = []
     private var scratch: [UInt8] = []
     private var offset = 0
@@ -24,13 +26,14 @@ final class SegmentWriter {
     var replaces: [UInt64] = []
     private(set) var sampleCount = 0
 
-    init(directory: String, seq: UInt64, compression: BlockCompression = .zstd, level: Int = 3) throws {
+    init(directory: String, seq: UInt64, compression: BlockCompression = .zstd, level: Int = 3, fileSystem: FileSystem = .posix) throws {
+        self.fs = fileSystem
         self.seq = seq
         self.path = directory + "/" + SegmentFormat.fileName(seq: seq)
         self.tmpPath = path + ".tmp"
         self.compression = compression
         self.level = level
-        file = try Platform.open(tmpPath, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        file = try fs.open(tmpPath, flags: O_WRONLY | O_CREAT | O_TRUNC)
         buf.reserveCapacity(1 << 20)
         buf.append(contentsOf: SegmentFormat.magic)
     }
@@ -60,7 +63,7 @@ final class SegmentWriter {
     }
 
     private func flushBuffer() throws {
-        try Platform.writeAll(file, buf)
+        try fs.writeAll(file, buf)
         offset += buf.count
         buf.removeAll(keepingCapacity: true)
     }
@@ -70,68 +73,67 @@ final class SegmentWriter {
     /// Writes the index and footer and makes the file durable under its final name.
     func finish() throws {
         let indexOffset = offset + buf.count
-        var raw: [UInt8] = []
-        Varint.put(UInt64(series.count), into: &raw)
+        var raw = ByteWriter()
+        raw.uvarint(UInt64(series.count))
         var prevID: UInt32 = 0
         for s in series {
-            Varint.put(UInt64(s.id - prevID), into: &raw)
+            raw.uvarint(UInt64(s.id - prevID))
             prevID = s.id
-            raw.append(s.type.rawValue)
-            Varint.put(UInt64(s.canonical.count), into: &raw)
-            raw.append(contentsOf: s.canonical)
-            Varint.put(UInt64(s.blocks.count), into: &raw)
+            raw.u8(s.type.rawValue)
+            raw.uvarintBytes(s.canonical)
+            raw.uvarint(UInt64(s.blocks.count))
             for b in s.blocks {
-                Varint.put(Varint.zigzag(b.minT), into: &raw)
-                Varint.put(UInt64(bitPattern: b.maxT &- b.minT), into: &raw)
-                Varint.put(UInt64(b.count), into: &raw)
-                Varint.put(UInt64(b.offset), into: &raw)
-                Varint.put(UInt64(b.length), into: &raw)
+                raw.varint(b.minT)
+                raw.uvarint(UInt64(bitPattern: b.maxT &- b.minT))
+                raw.uvarint(UInt64(b.count))
+                raw.uvarint(UInt64(b.offset))
+                raw.uvarint(UInt64(b.length))
             }
         }
-        Varint.put(UInt64(replaces.count), into: &raw)
-        for r in replaces { Varint.put(r, into: &raw) }
+        raw.uvarint(UInt64(replaces.count))
+        for r in replaces { raw.uvarint(r) }
 
         let start = buf.count
         var comp: [UInt8] = []
-        raw.withUnsafeBytes { BlockCompression.compress($0, method: .zstd, level: 3, into: &comp) }
-        buf.append(BlockCompression.zstd.rawValue)
-        Varint.put(UInt64(raw.count), into: &buf)
-        buf.append(contentsOf: comp)
-        let crc = buf.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        withUnsafeBytes(of: crc.littleEndian) { buf.append(contentsOf: $0) }
+        raw.bytes.withUnsafeBytes { BlockCompression.compress($0, method: .zstd, level: 3, into: &comp) }
+        ByteWriter.append(to: &buf) { w in
+            w.u8(BlockCompression.zstd.rawValue)
+            w.uvarint(UInt64(raw.count))
+            w.raw(comp)
+            let crc = w.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            w.le(crc)
+        }
         let indexLength = buf.count - start
 
-        var footer: [UInt8] = []
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { footer.append(contentsOf: $0) } }
-        put(UInt64(indexOffset))
-        put(UInt64(indexLength))
-        put(seq)
-        put(series.isEmpty ? 0 : minT)
-        put(series.isEmpty ? 0 : maxT)
-        put(UInt32(series.count))
-        put(UInt32(blockCount))
-        put(SegmentFormat.version)
-        put(UInt32(0))
-        let fcrc = footer.withUnsafeBytes { CRC32C.checksum($0) }
-        put(fcrc)
-        footer.append(contentsOf: SegmentFormat.footerMagic)
+        var footer = ByteWriter(capacity: SegmentFormat.footerSize)
+        footer.le(UInt64(indexOffset))
+        footer.le(UInt64(indexLength))
+        footer.le(seq)
+        footer.le(series.isEmpty ? 0 : minT)
+        footer.le(series.isEmpty ? 0 : maxT)
+        footer.le(UInt32(series.count))
+        footer.le(UInt32(blockCount))
+        footer.le(SegmentFormat.version)
+        footer.le(UInt32(0))
+        footer.le(footer.bytes.withUnsafeBytes { CRC32C.checksum($0) })
+        footer.raw(SegmentFormat.footerMagic)
         assert(footer.count == SegmentFormat.footerSize)
-        buf.append(contentsOf: footer)
+        buf.append(contentsOf: footer.bytes)
         do {
             try flushBuffer()
-            try Platform.sync(file)
+            try fs.sync(file)
         } catch {
             abort()
             throw error
         }
-        Platform.close(file)
-        try Platform.rename(tmpPath, path)
-        try Platform.syncDirectory(Platform.dirname(of: path))
+        fs.close(file)
+        try fs.rename(tmpPath, path)
+        try fs.syncDirectory(FileSystem.dirname(of: path))
     }
 
     /// Discards the temporary file.
     func abort() {
-        Platform.close(file)
-        try? Platform.remove(tmpPath)
+        fs.close(file)
+        try? fs.remove(tmpPath)
     }
 }

@@ -1,3 +1,4 @@
+import TSSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,13 +54,14 @@ public struct WALStats: Sendable {
 /// refused record may still become durable later, exactly once and in order.
 final class WAL: @unchecked Sendable {
     let dir: String
+    let fs: FileSystem
     let policy: SyncPolicy
     let segmentSize: Int
-    private let cond: Condition
+    private let cond: ConditionVariable
     private var lock: Lock { cond.lock }
 
     // All below guarded by `lock`.
-    private var file: Platform.File
+    private var file: FileSystem.File
     private(set) var fileIndex: Int
     private var fileBytes: Int
     private var pending: [UInt8] = []
@@ -72,7 +74,7 @@ final class WAL: @unchecked Sendable {
     private var failure: String?
     /// Set while the disk is full: the last group write failed with this error and its records
     /// are back in `pending`.
-    private var noSpace: EngineError?
+    private var noSpace: FileSystemError?
     private var closed = false
     private var dirtySinceSync = false
     private(set) var stats = WALStats()
@@ -81,38 +83,40 @@ final class WAL: @unchecked Sendable {
     /// Opens a new WAL file with index `nextIndex` in `dir` (replay happens before, see `WALReader`).
     let observer: WALObserver?
 
-    init(dir: String, nextIndex: Int, policy: SyncPolicy, segmentSize: Int = 64 << 20, observer: WALObserver? = nil) throws {
+    init(dir: String, fileSystem: FileSystem = .posix, nextIndex: Int, policy: SyncPolicy, segmentSize: Int = 64 << 20,
+         observer: WALObserver? = nil) throws {
         self.observer = observer
         self.dir = dir
+        self.fs = fileSystem
         self.policy = policy
         self.segmentSize = segmentSize
-        self.cond = Condition(Lock())
+        self.cond = ConditionVariable(Lock())
         self.fileIndex = nextIndex
-        self.file = try WAL.createFile(dir: dir, index: nextIndex)
+        self.file = try WAL.createFile(dir: dir, index: nextIndex, fs)
         self.fileBytes = WALFormat.headerSize
         if case .interval(let ns) = policy { startSyncThread(ns) }
     }
 
-    private static func createFile(dir: String, index: Int) throws -> Platform.File {
+    private static func createFile(dir: String, index: Int, _ fs: FileSystem) throws -> FileSystem.File {
         let path = dir + "/" + WALFormat.fileName(index)
-        let f = try Platform.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        let f = try fs.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
         do {
-            try Platform.writeAll(f, WALFormat.header())
+            try fs.writeAll(f, WALFormat.header())
         } catch {
             // A full disk: leave no headerless file behind (replay would stop at it).
-            Platform.close(f)
-            try? Platform.remove(path)
+            fs.close(f)
+            try? fs.remove(path)
             throw error
         }
-        try Platform.sync(f)
-        try Platform.syncDirectory(dir)
+        try fs.sync(f)
+        try fs.syncDirectory(dir)
         return f
     }
 
     /// ENOSPC or EDQUOT from a write: the disk (or quota) is full, nothing was made durable.
     static func isNoSpace(_ e: Error) -> Bool {
-        if case let .io(op, _, code) = e as? EngineError, op == "write", code == ENOSPC || code == EDQUOT { return true }
-        return false
+        guard let io = e as? FileSystemError else { return false }
+        return io.op == "write" && io.isNoSpace
     }
 
     /// Appends a framed record to the pending group. Call with the ordering lock held.
@@ -121,9 +125,11 @@ final class WAL: @unchecked Sendable {
         defer { lock.unlock() }
         if let f = failure { throw EngineError.walFailed(f) }
         if closed { throw EngineError.closed }
-        var hdr = (UInt32(payload.count).littleEndian, CRC32C.checksum(payload).littleEndian)
-        withUnsafeBytes(of: &hdr) { pending.append(contentsOf: $0) }
-        pending.append(contentsOf: payload)
+        ByteWriter.append(to: &pending) { w in
+            w.le(UInt32(payload.count))
+            w.le(CRC32C.checksum(payload))
+            w.raw(payload)
+        }
         pendingRecords += 1
         enqueuedSeq += 1
         return enqueuedSeq
@@ -176,14 +182,14 @@ final class WAL: @unchecked Sendable {
         var writeErr: Error?
         var fsyncNanos: UInt64 = 0
         do {
-            if !spare.isEmpty { try Platform.writeAll(file, spare) }
+            if !spare.isEmpty { try fs.writeAll(file, spare) }
         } catch { writeErr = error }
         if writeErr == nil {
             do {
                 if sync {
-                    let t0 = Platform.monotonicNanos()
-                    try Platform.sync(file)
-                    fsyncNanos = Platform.monotonicNanos() - t0
+                    let t0 = SystemClock.monotonicNanos()
+                    try fs.sync(file)
+                    fsyncNanos = SystemClock.monotonicNanos() - t0
                 }
             } catch { err = error }
         }
@@ -237,13 +243,13 @@ final class WAL: @unchecked Sendable {
     /// failed cut poisons the WAL: the file's end is then unknown.
     private func cutBackAfterNoSpace(_ e: Error) throws -> Never {
         do {
-            try Platform.truncate(file, size: fileBytes)
+            try fs.truncate(file, size: fileBytes)
         } catch {
             failure = "\(e); then \(error)"
             cond.broadcast()
             throw EngineError.walFailed(failure!)
         }
-        noSpace = e as? EngineError
+        noSpace = e as? FileSystemError
         stats.noSpaceErrors += 1
         cond.broadcast()
         throw e
@@ -274,7 +280,7 @@ final class WAL: @unchecked Sendable {
     /// Writes pending records and fsyncs the current file, lock held, no leader active.
     private func flushLocked() throws {
         do {
-            if !pending.isEmpty { try Platform.writeAll(file, pending) }
+            if !pending.isEmpty { try fs.writeAll(file, pending) }
         } catch where WAL.isNoSpace(error) {
             try cutBackAfterNoSpace(error)  // the records stay pending, as a leader's group does
         } catch {
@@ -284,9 +290,9 @@ final class WAL: @unchecked Sendable {
         }
         noSpace = nil
         do {
-            let t0 = Platform.monotonicNanos()
-            try Platform.sync(file)
-            noteFsync(Platform.monotonicNanos() - t0)
+            let t0 = SystemClock.monotonicNanos()
+            try fs.sync(file)
+            noteFsync(SystemClock.monotonicNanos() - t0)
         } catch {
             failure = "\(error)"
             cond.broadcast()
@@ -307,22 +313,22 @@ final class WAL: @unchecked Sendable {
     /// current file stays open (not fatal).
     private func rotateLocked() throws {
         do {
-            try Platform.sync(file)
+            try fs.sync(file)
             syncedSeq = writtenSeq
         } catch {
             failure = "\(error)"
             throw EngineError.walFailed("\(error)")
         }
-        let next: Platform.File
+        let next: FileSystem.File
         do {
-            next = try WAL.createFile(dir: dir, index: fileIndex + 1)
+            next = try WAL.createFile(dir: dir, index: fileIndex + 1, fs)
         } catch where WAL.isNoSpace(error) {
             throw error
         } catch {
             failure = "\(error)"
             throw EngineError.walFailed("\(error)")
         }
-        Platform.close(file)
+        fs.close(file)
         fileIndex += 1
         file = next
         fileBytes = WALFormat.headerSize
@@ -342,20 +348,20 @@ final class WAL: @unchecked Sendable {
     /// Removes WAL files with an index below `index` (their records are all in segments).
     func removeFiles(below index: Int) throws {
         var removed = false
-        for name in try Platform.listDirectory(dir) {
+        for name in try fs.listDirectory(dir) {
             if let i = WALFormat.index(ofFileName: name), i < index {
-                try Platform.remove(dir + "/" + name)
+                try fs.remove(dir + "/" + name)
                 removed = true
             }
         }
-        if removed { try Platform.syncDirectory(dir) }
+        if removed { try fs.syncDirectory(dir) }
     }
 
     func close() throws {
         try sync()
         lock.lock()
         closed = true
-        Platform.close(file)
+        fs.close(file)
         cond.broadcast()
         lock.unlock()
         if let t = syncThread { pthread_join(t, nil) }

@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 
 /// WAL on-disk constants. The format is specified in docs/format/wal.md; keep both in step.
@@ -22,9 +23,9 @@ enum WALFormat {
     }
 
     static func header() -> [UInt8] {
-        var h = magic
-        withUnsafeBytes(of: version.littleEndian) { h.append(contentsOf: $0) }
-        return h
+        var h = ByteWriter(bytes: magic)
+        h.le(version)
+        return h.bytes
     }
 }
 
@@ -51,13 +52,13 @@ struct WALBatchEncoder {
     private var prevTs: Int64 = 0
     private var sampleCount = 0
     private var defCount = 0
-    private var defsBuf: [UInt8] = []
-    private var samplesBuf: [UInt8] = []
+    private var defs = ByteWriter()
+    private var samples = ByteWriter()
 
     mutating func reset() {
         buf.removeAll(keepingCapacity: true)
-        defsBuf.removeAll(keepingCapacity: true)
-        samplesBuf.removeAll(keepingCapacity: true)
+        defs.removeAll()
+        samples.removeAll()
         prevTs = 0
         sampleCount = 0
         defCount = 0
@@ -66,10 +67,9 @@ struct WALBatchEncoder {
     var isEmpty: Bool { sampleCount == 0 && defCount == 0 }
 
     mutating func addDef(id: UInt32, type: ValueType, canonicalKey: UnsafeRawBufferPointer) {
-        Varint.put(UInt64(id), into: &defsBuf)
-        defsBuf.append(type.rawValue)
-        Varint.put(UInt64(canonicalKey.count), into: &defsBuf)
-        SeriesKeyCoder.appendBytes(canonicalKey, to: &defsBuf)
+        defs.uvarint(UInt64(id))
+        defs.u8(type.rawValue)
+        defs.uvarintBytes(canonicalKey)
         defCount += 1
     }
 
@@ -79,33 +79,21 @@ struct WALBatchEncoder {
         prevTs = timestamp
         sampleCount += 1
         if type == .string {
-            Varint.put(UInt64(id), into: &samplesBuf)
-            samplesBuf.append(type.rawValue)
-            Varint.put(delta, into: &samplesBuf)
-            let s = string ?? ""
-            Varint.put(UInt64(s.utf8.count), into: &samplesBuf)
-            samplesBuf.append(contentsOf: s.utf8)
+            samples.uvarint(UInt64(id))
+            samples.u8(type.rawValue)
+            samples.uvarint(delta)
+            samples.uvarintBytes((string ?? "").utf8)
             return
         }
         // Numeric and boolean samples are at most 5 + 1 + 10 + 8 = 24 bytes: build them in a
-        // stack buffer and append once (one uniqueness/capacity check instead of a dozen).
+        // stack buffer and append once (one uniqueness/capacity check instead of four).
         var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &tmp) { p in
-            var n = 0
-            @inline(__always) func varint(_ v: UInt64) {
-                var v = v
-                while v >= 0x80 {
-                    p[n] = UInt8(truncatingIfNeeded: v) | 0x80
-                    v >>= 7
-                    n += 1
-                }
-                p[n] = UInt8(v)
-                n += 1
-            }
-            varint(UInt64(id))
+            let base = p.baseAddress!
+            var n = Varint.encode(UInt64(id), into: base)
             p[n] = type.rawValue
             n += 1
-            varint(delta)
+            n += Varint.encode(delta, into: base + n)
             if type == .boolean {
                 p[n] = bits != 0 ? 1 : 0
                 n += 1
@@ -113,20 +101,21 @@ struct WALBatchEncoder {
                 p.storeBytes(of: bits.littleEndian, toByteOffset: n, as: UInt64.self)
                 n += 8
             }
-            SeriesKeyCoder.appendBytes(UnsafeRawBufferPointer(rebasing: p[0..<n]), to: &samplesBuf)
+            samples.raw(UnsafeRawBufferPointer(rebasing: p[0..<n]))
         }
     }
 
     /// Assembles the payload into `buf`.
     mutating func finish(database: String) {
         buf.removeAll(keepingCapacity: true)
-        buf.append(WALRecordType.batch.rawValue)
-        Varint.put(UInt64(database.utf8.count), into: &buf)
-        buf.append(contentsOf: database.utf8)
-        Varint.put(UInt64(defCount), into: &buf)
-        buf.append(contentsOf: defsBuf)
-        Varint.put(UInt64(sampleCount), into: &buf)
-        buf.append(contentsOf: samplesBuf)
+        ByteWriter.append(to: &buf) { w in
+            w.u8(WALRecordType.batch.rawValue)
+            w.uvarintBytes(database.utf8)
+            w.uvarint(UInt64(defCount))
+            w.raw(defs.bytes)
+            w.uvarint(UInt64(sampleCount))
+            w.raw(samples.bytes)
+        }
     }
 }
 
@@ -157,64 +146,44 @@ struct WALDecodedBatch {
 enum WALBatchDecoder {
     static func decode(_ p: UnsafeRawBufferPointer, into out: inout WALDecodedBatch) throws {
         out.reset()
-        var pos = 0
-        guard p.count >= 1, p[0] == WALRecordType.batch.rawValue else { throw EncodingError.corrupt("WAL record type") }
-        pos = 1
-        let dbLen = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
-        out.database = String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + dbLen]), as: UTF8.self)
-        pos += dbLen
-        let nDefs = try Varint.get(p, at: &pos)
-        guard nDefs <= UInt64(p.count) else { throw EncodingError.corrupt("WAL def count") }
-        for _ in 0..<Int(nDefs) {
-            let id = try Varint.get(p, at: &pos)
-            guard id > 0, id <= UInt64(UInt32.max), pos < p.count, let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("WAL def") }
-            pos += 1
-            let kl = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
-            let key = [UInt8](UnsafeRawBufferPointer(rebasing: p[pos..<pos + kl]))
-            pos += kl
+        var r = ByteReader(p)
+        guard p.count >= 1, try r.u8() == WALRecordType.batch.rawValue else { throw EncodingError.corrupt("WAL record type") }
+        out.database = try r.uvarintString()
+        let nDefs = try r.uvarint(atMost: UInt64(p.count), "WAL def count")
+        for _ in 0..<nDefs {
+            let id = try r.uvarint()
+            guard id > 0, id <= UInt64(UInt32.max), let t = ValueType(rawValue: try r.u8()) else { throw EncodingError.corrupt("WAL def") }
+            let key = [UInt8](try r.uvarintBytes())
             out.defs.append(WALSeriesDef(id: UInt32(id), type: t, canonicalKey: key))
         }
-        let n = try Varint.get(p, at: &pos)
-        guard n <= UInt64(p.count) else { throw EncodingError.corrupt("WAL sample count") }
-        let count = Int(n)
+        let count = try r.uvarint(atMost: UInt64(p.count), "WAL sample count")
         out.ids.reserveCapacity(count)
         out.timestamps.reserveCapacity(count)
         out.types.reserveCapacity(count)
         out.bits.reserveCapacity(count)
         var prev: Int64 = 0
         for _ in 0..<count {
-            let id = try Varint.get(p, at: &pos)
-            guard id <= UInt64(UInt32.max), pos < p.count, let t = ValueType(rawValue: p[pos]) else { throw EncodingError.corrupt("WAL sample") }
-            pos += 1
-            let ts = prev &+ Varint.unzigzag(try Varint.get(p, at: &pos))
+            let id = try r.uvarint()
+            guard id <= UInt64(UInt32.max), let t = ValueType(rawValue: try r.u8()) else { throw EncodingError.corrupt("WAL sample") }
+            let ts = prev &+ (try r.varint())
             prev = ts
             var bits: UInt64 = 0
             switch t {
             case .float, .integer, .unsigned:
-                guard p.count - pos >= 8 else { throw EncodingError.truncated }
-                bits = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
-                pos += 8
+                bits = try r.le(UInt64.self)
             case .boolean:
-                guard pos < p.count, p[pos] <= 1 else { throw EncodingError.corrupt("WAL bool") }
-                bits = UInt64(p[pos])
-                pos += 1
+                let b = try r.u8()
+                guard b <= 1 else { throw EncodingError.corrupt("WAL bool") }
+                bits = UInt64(b)
             case .string:
-                let l = try Int(checkedLength(Varint.get(p, at: &pos), p.count - pos))
                 bits = UInt64(out.strings.count)
-                out.strings.append(String(decoding: UnsafeRawBufferPointer(rebasing: p[pos..<pos + l]), as: UTF8.self))
-                pos += l
+                out.strings.append(try r.uvarintString())
             }
             out.ids.append(UInt32(id))
             out.timestamps.append(ts)
             out.types.append(t)
             out.bits.append(bits)
         }
-        guard pos == p.count else { throw EncodingError.corrupt("WAL trailing bytes") }
-    }
-
-    @inline(__always)
-    static func checkedLength(_ v: UInt64, _ remaining: Int) throws -> UInt64 {
-        guard v <= UInt64(max(0, remaining)) else { throw EncodingError.truncated }
-        return v
+        guard r.isAtEnd else { throw EncodingError.corrupt("WAL trailing bytes") }
     }
 }

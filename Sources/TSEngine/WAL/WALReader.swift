@@ -1,3 +1,4 @@
+import TSSupport
 import TSEncoding
 #if canImport(Glibc)
 import Glibc
@@ -21,37 +22,35 @@ public struct WALReplayReport: Sendable {
 /// CRC32C matches. At the first bad frame the file is truncated to the end of the last good
 /// record, every later file is removed (its records would follow a hole), and replay stops.
 enum WALReader {
-    static func replay(dir: String, onRecord: (UnsafeRawBufferPointer) throws -> Void) throws -> WALReplayReport {
+    static func replay(dir: String, fileSystem fs: FileSystem = .posix, onRecord: (UnsafeRawBufferPointer) throws -> Void) throws -> WALReplayReport {
         var report = WALReplayReport()
-        let files = try Platform.listDirectory(dir).compactMap { n in WALFormat.index(ofFileName: n).map { ($0, n) } }.sorted { $0.0 < $1.0 }
+        let files = try fs.listDirectory(dir).compactMap { n in WALFormat.index(ofFileName: n).map { ($0, n) } }.sorted { $0.0 < $1.0 }
         report.nextIndex = (files.last?.0 ?? 0) + 1
         var stopped = false
         for (_, name) in files {
             let path = dir + "/" + name
             if stopped {
-                try Platform.remove(path)
+                try fs.remove(path)
                 report.removedFiles.append(name)
                 continue
             }
             report.files += 1
-            let data = try Platform.readFile(path)
+            let data = try fs.readFile(path)
             var cut: (Int, String)?
             data.withUnsafeBytes { buf in
                 if buf.count == 0 { return }  // created, header not yet written: holds nothing
                 if buf.count < WALFormat.headerSize || !buf.prefix(4).elementsEqual(WALFormat.magic)
-                    || UInt32(littleEndian: buf.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) != WALFormat.version {
+                    || (try? ByteReader.le(UInt32.self, buf, at: 4)) != WALFormat.version {
                     // A file whose header never reached the disk holds nothing.
                     cut = (0, buf.count < WALFormat.headerSize ? "short header" : "bad header")
                     return
                 }
-                var pos = WALFormat.headerSize
-                while pos < buf.count {
-                    guard buf.count - pos >= WALFormat.frameHeaderSize else { cut = (pos, "torn frame header"); return }
-                    let len = Int(UInt32(littleEndian: buf.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
-                    let crc = UInt32(littleEndian: buf.loadUnaligned(fromByteOffset: pos + 4, as: UInt32.self))
+                var r = ByteReader(buf, offset: WALFormat.headerSize)
+                while !r.isAtEnd {
+                    let pos = r.offset
+                    guard let len = try? Int(r.le(UInt32.self)), let crc = try? r.le(UInt32.self) else { cut = (pos, "torn frame header"); return }
                     guard len > 0, len <= WALFormat.maxRecordSize else { cut = (pos, "bad record length \(len)"); return }
-                    guard buf.count - pos - WALFormat.frameHeaderSize >= len else { cut = (pos, "torn record"); return }
-                    let payload = UnsafeRawBufferPointer(rebasing: buf[(pos + WALFormat.frameHeaderSize)..<(pos + WALFormat.frameHeaderSize + len)])
+                    guard let payload = try? r.bytes(len) else { cut = (pos, "torn record"); return }
                     guard CRC32C.checksum(payload) == crc else { cut = (pos, "checksum mismatch"); return }
                     do {
                         try onRecord(payload)
@@ -61,19 +60,18 @@ enum WALReader {
                     }
                     report.records += 1
                     report.bytes += WALFormat.frameHeaderSize + len
-                    pos += WALFormat.frameHeaderSize + len
                 }
             }
             if let (off, reason) = cut {
-                let f = try Platform.open(path, flags: O_WRONLY)
-                defer { Platform.close(f) }
-                try Platform.truncate(f, size: off)
-                try Platform.sync(f)
+                let f = try fs.open(path, flags: O_WRONLY)
+                defer { fs.close(f) }
+                try fs.truncate(f, size: off)
+                try fs.sync(f)
                 report.truncatedAt = (name, off, reason)
                 stopped = true
             }
         }
-        if !report.removedFiles.isEmpty { try Platform.syncDirectory(dir) }
+        if !report.removedFiles.isEmpty { try fs.syncDirectory(dir) }
         return report
     }
 }

@@ -21,6 +21,7 @@
 // Uses `@testable import` for BlockCodec (internal), so the build passes -enable-testing.
 import FuzzSupport
 import TSEncoding
+import TSSupport
 @testable import TSEngine
 
 /// Counts come from a varint. Counts above `maxValueCount` (and negative ones) are passed on as they
@@ -199,7 +200,7 @@ func block(_ input: inout FuzzInput) {
             try BlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8)
         }
     } catch {
-        guard case EngineError.corrupt = error else { invariant(false, "unexpected error: \(error)"); return }
+        guard error is CorruptFileError else { invariant(false, "unexpected error: \(error)"); return }
         return
     }
     invariant(cols.timestamps.count == n && cols.values.count == n, "block decoded \(cols.count) samples, index says \(n)")
@@ -249,7 +250,7 @@ func segmentFile(_ input: inout FuzzInput) {
     do {
         segment = try Segment(path: segmentPath)
     } catch {
-        guard case EngineError.corrupt = error else { invariant(false, "unexpected error: \(error)"); return }
+        guard error is CorruptFileError else { invariant(false, "unexpected error: \(error)"); return }
         return
     }
     invariant(segment.sizeBytes == file.count, "segment size \(segment.sizeBytes) of a \(file.count)-byte file")
@@ -288,13 +289,8 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
-    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
+public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt { runOne(data, size, fuzzOne) }
 
 #if !FUZZING
-@main struct Main {
-    static func main() { Replay.main("segment", fuzzOne) }
-}
+@main struct Main { static func main() { Replay.main("segment", fuzzOne) } }
 #endif

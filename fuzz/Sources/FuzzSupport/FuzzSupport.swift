@@ -143,6 +143,13 @@ public func listDirectory(_ path: String) -> [String]? {
 
 /// Entry point of a harness built without -DFUZZING: runs `body` on each file named on the command
 /// line (a directory stands for the files in it), so a crash file replays in an ordinary build.
+/// The body of every harness's `LLVMFuzzerTestOneInput`: runs `body` on the input; always 0.
+@inline(__always)
+public func runOne(_ data: UnsafeRawPointer, _ size: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> CInt {
+    body(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+
 public enum Replay {
     public static func main(_ target: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         let args = Array(CommandLine.arguments.dropFirst())

@@ -11,6 +11,7 @@
 // Uses `@testable import`: the decoder and replay are internal, so the build passes -enable-testing.
 import FuzzSupport
 import TSEncoding
+import TSSupport
 @testable import TSEngine
 
 /// Series ids index arrays in the catalog and head, so replay allocates in proportion to the
@@ -81,13 +82,8 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
-    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
+public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt { runOne(data, size, fuzzOne) }
 
 #if !FUZZING
-@main struct Main {
-    static func main() { Replay.main("wal", fuzzOne) }
-}
+@main struct Main { static func main() { Replay.main("wal", fuzzOne) } }
 #endif

@@ -42,13 +42,8 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
-    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
+public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt { runOne(data, size, fuzzOne) }
 
 #if !FUZZING
-@main struct Main {
-    static func main() { Replay.main("writehttp", fuzzOne) }
-}
+@main struct Main { static func main() { Replay.main("writehttp", fuzzOne) } }
 #endif

@@ -9,6 +9,7 @@
 import FuzzSupport
 import LineProtocol
 import TSEncoding
+import TSSupport
 @testable import TSEngine
 #if canImport(Glibc)
 import Glibc

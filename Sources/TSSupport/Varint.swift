@@ -19,6 +19,20 @@ public enum Varint {
         out.append(UInt8(truncatingIfNeeded: x))
     }
 
+    /// Writes `v` at `p` (room for `maxLength` bytes); returns the number of bytes written.
+    @inlinable
+    public static func encode(_ v: UInt64, into p: UnsafeMutableRawPointer) -> Int {
+        var x = v
+        var n = 0
+        while x >= 0x80 {
+            p.storeBytes(of: UInt8(truncatingIfNeeded: x) | 0x80, toByteOffset: n, as: UInt8.self)
+            x &>>= 7
+            n &+= 1
+        }
+        p.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: n, as: UInt8.self)
+        return n &+ 1
+    }
+
     /// Number of bytes `put` writes for `v`.
     @inlinable
     public static func length(_ v: UInt64) -> Int {

@@ -13,18 +13,18 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
 
-    public init(path: String) throws {
+    public init(path: String, fileSystem fs: FileSystem = .posix) throws {
         self.path = path
-        let f = try Platform.open(path, flags: O_RDONLY)
-        defer { Platform.close(f) }
-        let size = try Platform.fileSize(f)
+        let f = try fs.open(path, flags: O_RDONLY)
+        defer { fs.close(f) }
+        let size = try fs.fileSize(f)
         if size == 0 {
             base = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         let p = mmap(nil, size, PROT_READ, MAP_SHARED, f.fd, 0)
-        if p == MAP_FAILED || p == nil { throw EngineError.io(op: "mmap", path: path, errno: errno) }
+        if p == MAP_FAILED || p == nil { throw FileSystemError(op: "mmap", path: path, errno: errno) }
         base = p
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// A pthread mutex. Used instead of `Mutex` where a condition variable must share it.
+/// A pthread mutex. Used instead of `Mutex` where a condition variable must share it, and where
+/// a class must be lockable from synchronous code without `Synchronization`.
 public final class Lock: @unchecked Sendable {
     // The mutex lives in its own allocation so its address never moves.
     let m: UnsafeMutablePointer<pthread_mutex_t>
@@ -30,7 +31,7 @@ public final class Lock: @unchecked Sendable {
 }
 
 /// A condition variable bound to a `Lock`.
-public final class Condition: @unchecked Sendable {
+public final class ConditionVariable: @unchecked Sendable {
     let c: UnsafeMutablePointer<pthread_cond_t>
     public let lock: Lock
 

@@ -1,27 +1,11 @@
 import Foundation
+import TestSupport
 import InfluxQL
 import TSEngine
 @testable import TSQuery
 import XCTest
 
-/// A fresh temporary directory removed when the value is dropped.
-final class TempDir {
-    let path: String
-    init(_ name: String = "tsquery") {
-        var template = Array("/tmp/\(name)-XXXXXX".utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: p!)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-func quietOptions() -> EngineOptions {
-    var o = EngineOptions()
-    o.syncPolicy = .none
-    o.backgroundMaintenance = false
-    o.log = { _, _ in }
-    return o
-}
+func quietOptions() -> EngineOptions { testOptions(.none) }
 
 let sec: Int64 = 1_000_000_000
 /// 2026-01-01T00:00:00Z.
@@ -78,17 +62,4 @@ final class QueryFixture {
 extension QValue {
     static func f(_ d: Double) -> QValue { .float(d) }
     static func i(_ v: Int64) -> QValue { .integer(v) }
-}
-
-/// Deterministic random numbers (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
 }

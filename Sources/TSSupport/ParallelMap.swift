@@ -1,10 +1,12 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs independent pieces of work (query groups, accounting series) on all cores. Results keep
 /// their order; the first error wins and stops the remaining pieces.
 public enum ParallelMap {
-    public static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static let workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     public static func map<T, R>(_ items: [T], parallel: Bool, _ body: (T) throws -> R) throws -> [R] {
         let n = min(workers, items.count)
@@ -31,7 +33,7 @@ public enum ParallelMap {
     /// Per-index result slots written by the workers (each index by exactly one worker).
     private final class Results<R>: @unchecked Sendable {
         var values: [R?]
-        private let lock = NSLock()
+        private let lock = Lock()
         private(set) var error: (any Error)?
         init(count: Int) { values = Array(repeating: nil, count: count) }
         var failed: Bool { lock.withLock { error != nil } }

@@ -5,41 +5,8 @@ import Darwin
 #endif
 import Testing
 @testable import TSEncoding
-
-/// Deterministic generator for reproducible test data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Standard normal (Box–Muller).
-    mutating func gauss(_ mean: Double, _ sd: Double) -> Double {
-        let u1 = Swift.max(unit(), 1e-300)
-        let u2 = unit()
-        return mean + sd * sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
-    }
-    mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
-}
-
-/// Runs `body` on an exactly sized heap copy of `bytes`, so an overrun is a
-/// real out-of-bounds access (visible to AddressSanitizer).
-func withExactBuffer<R>(_ bytes: ArraySlice<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    let p = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-    defer { p.deallocate() }
-    bytes.withUnsafeBytes { if !$0.isEmpty { p.copyMemory(from: $0) } }
-    return try body(UnsafeRawBufferPointer(p))
-}
-
-func withExactBuffer<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try withExactBuffer(bytes[...], body)
-}
+import TestSupport
+import TSSupport
 
 /// A decoder under test: decodes `count` values and returns how many it appended.
 typealias CountingDecoder = (UnsafeRawBufferPointer, Int) throws -> Int
