@@ -26,14 +26,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // libssl (and libcrypto) for TSClient's https://; separate so only TSClient links libssl.
-        .systemLibrary(name: "COpenSSLTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) behind a CPU check; the portable code stays in Swift.
         .target(name: "CCRC32C"),
         // Utilities every layer may use, knowing nothing of storage: locks, ParallelMap, durations,
@@ -46,15 +46,24 @@ let package = Package(
         // Line protocol parser and writer: bytes → points; knows nothing of storage.
         .target(name: "LineProtocol"),
         // collectd binary network protocol (plain, signed, encrypted) and the InfluxDB mapping.
-        .target(name: "CollectdProtocol", dependencies: ["COpenSSL"]),
+        .target(name: "CollectdProtocol", dependencies: ["TSSupport", "COpenSSL"]),
         // Graphite plaintext protocol and InfluxDB-style templates (path → measurement, tags, field).
         .target(name: "GraphiteProtocol"),
         // InfluxQL: lexer, parser and syntax tree; knows nothing of storage.
-        .target(name: "InfluxQL"),
+        .target(name: "InfluxQL", dependencies: ["TSSupport"]),
         // Query execution over the engine: selection, aggregation, transformations, SHOW/DROP/DELETE.
         .target(name: "TSQuery", dependencies: ["TSSupport", "TSEngine", "InfluxQL"]),
-        // Client side of tsctl: a small HTTP client, /query JSON decoding, tables, CSV and terminal plots.
-        .target(name: "TSClient", dependencies: ["InfluxQL", "COpenSSLTLS"]),
+        // Client side of tsctl (and the daemon tests): tsdbd's HTTP(S) client over async-http-client,
+        // /query decoding into InfluxQL's result model, tables, CSV and terminal plots.
+        .target(name: "TSClient", dependencies: [
+            "TSSupport", "InfluxQL",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Accounting: CPU, wall, vCPU and HS06 time per VM from hypervisor counters; the hourly job; APEL.
         .target(name: "TSAccounting", dependencies: ["TSSupport", "TSEngine", "InfluxQL", "TSQuery"]),
         // Credentials for the HTTP API: the credentials file, PBKDF2 secrets, header parsing.
@@ -97,6 +106,6 @@ let package = Package(
         .testTarget(name: "GraphiteProtocolTests", dependencies: ["GraphiteProtocol"]),
         .testTarget(name: "TSAuthTests", dependencies: ["TSAuth"]),
         // Starts the real tsdbd binary (built as a dependency) and talks to it over loopback.
-        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "TSSupport", "TestSupport", "tsdbd", "tsctl"], exclude: ["Differential"]),
+        .testTarget(name: "TSDBDTests", dependencies: ["TSEngine", "TSSupport", "TSClient", "TestSupport", "tsdbd", "tsctl"], exclude: ["Differential"]),
     ]
 )

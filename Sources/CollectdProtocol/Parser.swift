@@ -1,3 +1,4 @@
+import TSSupport
 /// Parser for collectd's binary network protocol (the `network` plugin, UDP port 25826).
 ///
 /// Every read is bounds-checked; a malformed part throws a `CollectdError` and stops the packet,
@@ -230,18 +231,8 @@ public func nanosecondsToCollectdHighRes(_ ns: Int64) -> UInt64 {
     return UInt64(1_000_000_000).dividingFullWidth((high, low)).quotient
 }
 
-@inline(__always) func be16(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt16 {
-    UInt16(b[i]) << 8 | UInt16(b[i + 1])
-}
-
-@inline(__always) func be64(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for k in 0..<8 { v = v << 8 | UInt64(b[i + k]) }
-    return v
-}
-
-@inline(__always) func le64(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for k in (0..<8).reversed() { v = v << 8 | UInt64(b[i + k]) }
-    return v
-}
+// Fixed-width fields at offsets whose bounds the parser has already checked (ByteReader does
+// the loads; an out-of-bounds offset would read as 0, never past the buffer).
+@inline(__always) func be16(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt16 { (try? ByteReader.be(UInt16.self, b, at: i)) ?? 0 }
+@inline(__always) func be64(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 { (try? ByteReader.be(UInt64.self, b, at: i)) ?? 0 }
+@inline(__always) func le64(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 { (try? ByteReader.le(UInt64.self, b, at: i)) ?? 0 }

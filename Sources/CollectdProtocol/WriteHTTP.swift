@@ -1,5 +1,7 @@
+import TSSupport
+
 /// Parsers for the two formats of collectd's `write_http` plugin (`Format "JSON"` and
-/// `Format "Command"`), producing `CollectdValueList`s. Pure Swift, no Foundation.
+/// `Format "Command"`), producing `CollectdValueList`s. JSON is read with TSSupport's reader.
 ///
 /// * JSON: an array of objects `{"values":[...],"dstypes":[...],"dsnames":[...],"time":T,
 ///   "interval":I,"host":...,"plugin":...,"plugin_instance":...,"type":...,"type_instance":...[,"meta":{...}]}`;
@@ -309,7 +311,7 @@ public struct WriteHTTPReader: Sendable {
         var start = 0
         var single = false
         try body.withUnsafeBytes { b in
-            var r = JSONReader(b)
+            var r = JSONReader(b, maxDepth: WriteHTTPParser.maxJSONDepth)
             r.store = false
             r.skipSpace()
             start = r.i
@@ -318,7 +320,7 @@ public struct WriteHTTPReader: Sendable {
                 throw WriteHTTPError("collectd JSON: expected an array of value lists")
             }
             single = b[r.i] == UInt8(ascii: "{")
-            _ = try r.document()
+            do { _ = try r.document() } catch { throw WriteHTTPError("collectd JSON: \(error)") }
         }
         singleObject = single
         pos = single ? start : start + 1
@@ -343,7 +345,7 @@ public struct WriteHTTPReader: Sendable {
             let now = self.now, position = pos, single = singleObject, first = index == 0
             enum Step { case end; case item(JSONValue?, String?, Int) }
             let step: Step = body.withUnsafeBytes { b in
-                var r = JSONReader(b)
+                var r = JSONReader(b, maxDepth: WriteHTTPParser.maxJSONDepth)
                 r.i = position
                 r.skipSpace()
                 if !single {
@@ -351,16 +353,16 @@ public struct WriteHTTPReader: Sendable {
                     if !first { r.i += 1; r.skipSpace() }  // the ',' (syntax already checked)
                 }
                 let start = r.i
-                r.nodeBudget = WriteHTTPParser.maxNodesPerValueList
+                r.maxValues = WriteHTTPParser.maxNodesPerValueList
                 do {
                     let v = try r.value(depth: 1)
                     return .item(v, nil, r.i)
                 } catch {
-                    var s = JSONReader(b)
+                    var s = JSONReader(b, maxDepth: WriteHTTPParser.maxJSONDepth)
                     s.i = start
                     s.store = false
                     _ = try? s.value(depth: 1)
-                    return .item(nil, "\(error)", s.i)
+                    return .item(nil, "collectd JSON: \(error)", s.i)
                 }
             }
             switch step {
@@ -432,187 +434,4 @@ public func influxPoints(_ m: WriteHTTPValueList, typesDB: TypesDB) -> [Collectd
         out.append((measurement: vl.plugin + "_" + names[i], tags: tags, value: value, time: vl.time))
     }
     return out
-}
-
-// MARK: - A small JSON reader
-
-enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    /// The number's text (converted by the caller, so integers stay exact).
-    case number(String)
-    case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case (.bool(let x), .bool(let y)): return x == y
-        case (.number(let x), .number(let y)): return x == y
-        case (.string(let x), .string(let y)): return x == y
-        case (.array(let x), .array(let y)): return x == y
-        case (.object(let x), .object(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
-}
-
-struct JSONReader {
-    let b: UnsafeRawBufferPointer
-    var i = 0
-    /// false: check the syntax only; arrays and objects come back empty.
-    var store = true
-    /// Values that may still be decoded (only counted when storing).
-    var nodeBudget = Int.max
-    init(_ b: UnsafeRawBufferPointer) { self.b = b }
-
-    func fail(_ what: String) -> WriteHTTPError { WriteHTTPError("collectd JSON: \(what) at byte \(i)") }
-
-    mutating func document() throws -> JSONValue {
-        skipSpace()
-        let v = try value(depth: 0)
-        skipSpace()
-        guard i == b.count else { throw fail("unexpected data after the end") }
-        return v
-    }
-
-    mutating func skipSpace() {
-        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
-    }
-
-    mutating func literal(_ word: String, _ v: JSONValue) throws -> JSONValue {
-        for c in word.utf8 {
-            guard i < b.count, b[i] == c else { throw fail("invalid literal") }
-            i += 1
-        }
-        return v
-    }
-
-    mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < WriteHTTPParser.maxJSONDepth else { throw fail("nesting deeper than \(WriteHTTPParser.maxJSONDepth)") }
-        guard i < b.count else { throw fail("unexpected end") }
-        if store {
-            nodeBudget -= 1
-            if nodeBudget < 0 { throw fail("more than \(WriteHTTPParser.maxNodesPerValueList) JSON values in one value list") }
-        }
-        switch b[i] {
-        case UInt8(ascii: "n"): return try literal("null", .null)
-        case UInt8(ascii: "t"): return try literal("true", .bool(true))
-        case UInt8(ascii: "f"): return try literal("false", .bool(false))
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "["):
-            i += 1
-            var out: [JSONValue] = []
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
-            while true {
-                skipSpace()
-                let v = try value(depth: depth + 1)
-                if store { out.append(v) }
-                skipSpace()
-                guard i < b.count else { throw fail("unexpected end in array") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
-                throw fail("expected ',' or ']'")
-            }
-        case UInt8(ascii: "{"):
-            i += 1
-            var out: [(String, JSONValue)] = []
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
-            while true {
-                skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
-                let k = try string()
-                skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                i += 1
-                skipSpace()
-                let v = try value(depth: depth + 1)
-                if store { out.append((k, v)) }
-                skipSpace()
-                guard i < b.count else { throw fail("unexpected end in object") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
-                throw fail("expected ',' or '}'")
-            }
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try number())
-        default:
-            throw fail("unexpected character")
-        }
-    }
-
-    mutating func number() throws -> String {
-        let start = i
-        if b[i] == UInt8(ascii: "-") { i += 1 }
-        func digits() -> Int {
-            let s = i
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            return i - s
-        }
-        guard digits() > 0 else { throw fail("bad number") }
-        if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; guard digits() > 0 else { throw fail("bad number") } }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            guard digits() > 0 else { throw fail("bad number") }
-        }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-    }
-
-    mutating func hex4() throws -> UInt32 {
-        guard i + 4 <= b.count else { throw fail("bad \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = b[i]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw fail("bad \\u escape")
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
-    }
-
-    mutating func string() throws -> String {
-        i += 1  // opening quote
-        var bytes: [UInt8] = []
-        while true {
-            guard i < b.count else { throw fail("unterminated string") }
-            let c = b[i]
-            i += 1
-            if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { throw fail("control character in string") }
-            if c != UInt8(ascii: "\\") { bytes.append(c); continue }
-            guard i < b.count else { throw fail("unterminated string") }
-            let e = b[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(e)
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
-            case UInt8(ascii: "u"):
-                var cp = try hex4()
-                if (0xD800...0xDBFF).contains(cp), i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
-                    let save = i
-                    i += 2
-                    let lo = try hex4()
-                    if (0xDC00...0xDFFF).contains(lo) { cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00) } else { i = save }
-                }
-                let scalar = Unicode.Scalar(cp) ?? "\u{FFFD}"
-                bytes.append(contentsOf: Array(String(scalar).utf8))
-            default: throw fail("bad escape")
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }

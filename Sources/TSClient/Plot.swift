@@ -266,7 +266,7 @@ private struct ChartData {
             var allIntegerOrNull = true
             for row in series.values where timeIndex < row.count {
                 switch row[timeIndex] {
-                case .int: sawInteger = true
+                case .integer: sawInteger = true
                 case .null: break
                 default: allIntegerOrNull = false
                 }
@@ -275,9 +275,10 @@ private struct ChartData {
         }
 
         /// nil: drop the row; .some(nil): a gap; .some(v): a value.
-        func sample(_ row: [Cell]) -> Double?? {
+        func sample(_ row: [QValue]) -> Double?? {
             switch column < row.count ? row[column] : .null {
-            case .int(let value): return .some(Double(value))
+            case .integer(let value): return .some(Double(value))
+            case .unsigned(let value): return .some(Double(value))
             case .float(let value): return value.isFinite ? .some(value) : nil
             default: return .some(nil)
             }
@@ -287,7 +288,7 @@ private struct ChartData {
         if usesTime, let timeIndex {
             var timed: [(time: Int64, order: Int, value: Double?)] = []
             for (order, row) in series.values.enumerated() {
-                guard timeIndex < row.count, case .int(let time) = row[timeIndex],
+                guard timeIndex < row.count, case .integer(let time) = row[timeIndex],
                       let value = sample(row) else { continue }
                 timed.append((time, order, value))
             }

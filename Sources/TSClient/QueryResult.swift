@@ -1,73 +1,6 @@
-// Model of InfluxDB 1.x `/query` responses and their decoder.
-
-/// One value in a result row.
-///
-/// JSON integer literals become `.int` (exact, never routed through `Double`); numbers with
-/// a fraction or exponent, and integers too large for `Int64`, become `.float`. Nested
-/// arrays or objects (which InfluxDB never sends as values) are kept as their compact JSON
-/// text in `.string`.
-public enum Cell: Sendable, Equatable {
-    case null
-    case int(Int64)
-    case float(Double)
-    case string(String)
-    case bool(Bool)
-}
-
-/// A tag key/value pair of a series.
-public struct TagPair: Sendable, Equatable, Hashable {
-    public var key: String
-    public var value: String
-
-    public init(_ key: String, _ value: String) {
-        self.key = key
-        self.value = value
-    }
-}
-
-/// One series of a statement result: an optional measurement name, its tags, the column
-/// names and the rows.
-public struct ResultSeries: Sendable, Equatable {
-    /// The measurement name (absent for e.g. `SHOW DATABASES` in some servers).
-    public var name: String?
-    /// Tags, sorted by key (byte-wise UTF-8 order, as InfluxDB does).
-    public var tags: [TagPair]
-    /// Column names, in server order. A column named `time` holds timestamps.
-    public var columns: [String]
-    /// Rows; each row normally has `columns.count` cells.
-    public var values: [[Cell]]
-
-    /// Creates a series. `tags` may be in any order; they are stored sorted by key.
-    public init(name: String? = nil, tags: [(String, String)] = [], columns: [String], values: [[Cell]] = []) {
-        self.name = name
-        self.tags = ResultSeries.sortedTags(tags.map { TagPair($0.0, $0.1) })
-        self.columns = columns
-        self.values = values
-    }
-
-    static func sortedTags(_ tags: [TagPair]) -> [TagPair] {
-        tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-    }
-}
-
-/// The result of one statement of a query.
-public struct StatementResult: Sendable, Equatable {
-    /// The `statement_id` reported by the server (position of the statement in the query).
-    public var statementID: Int
-    public var series: [ResultSeries]
-    /// The statement-level error, e.g. `database not found: x`.
-    public var error: String?
-    /// Informational messages. A server message `{"level":"warning","text":"t"}` is stored as
-    /// `"warning: t"`; a message without a level is stored as its text.
-    public var messages: [String]
-
-    public init(statementID: Int, series: [ResultSeries] = [], error: String? = nil, messages: [String] = []) {
-        self.statementID = statementID
-        self.series = series
-        self.error = error
-        self.messages = messages
-    }
-}
+// Decoding of InfluxDB 1.x `/query` responses into InfluxQL's result model.
+import InfluxQL
+import TSSupport
 
 /// Decoder for `/query` response bodies.
 public enum QueryResponse {
@@ -83,7 +16,12 @@ public enum QueryResponse {
     ///   as `{"error":"error parsing query: ..."}`; `ClientError.protocolError` when the body
     ///   is not valid JSON or not shaped like a query response.
     public static func decode(_ data: [UInt8]) throws -> [StatementResult] {
-        let documents = try JSONParser.parseSequence(data)
+        let documents: [JSONValue]
+        do {
+            documents = try JSONReader.parseSequence(data)
+        } catch {
+            throw ClientError.protocolError("invalid JSON in response at byte \(error.offset): \(error.reason)")
+        }
         guard !documents.isEmpty else {
             throw ClientError.protocolError("empty response body from the server")
         }
@@ -119,7 +57,7 @@ public enum QueryResponse {
             throw ClientError.protocolError("unexpected response: each result must be a JSON object")
         }
         var statementID = defaultID
-        if case .int(let id)? = value["statement_id"], let exact = Int(exactly: id) {
+        if let id = value["statement_id"]?.int64Value, let exact = Int(exactly: id) {
             statementID = exact
         }
         var result = StatementResult(statementID: statementID)
@@ -155,13 +93,11 @@ public enum QueryResponse {
         guard case .object = value else {
             throw ClientError.protocolError("unexpected response: each series must be a JSON object")
         }
-        var series = ResultSeries(columns: [])
-        if let name = value["name"], case .string(let text) = name {
-            series.name = text
-        }
+        var tags: [(key: String, value: String)] = []
         if case .object(let members)? = value["tags"] {
-            series.tags = ResultSeries.sortedTags(members.map { TagPair($0.key, plainText($0.value)) })
+            tags = members.map { ($0.key, plainText($0.value)) }
         }
+        var series = ResultSeries(name: value["name"]?.stringValue, tags: tags, columns: [])
         if case .array(let names)? = value["columns"] {
             series.columns = names.map(plainText)
         }
@@ -181,12 +117,13 @@ public enum QueryResponse {
         return series
     }
 
-    private static func cell(_ value: JSONValue) -> Cell {
+    /// Integer literals that fit in Int64 stay exact integers; other numbers are floats; nested
+    /// arrays and objects (which InfluxDB never sends as values) are kept as compact JSON text.
+    private static func cell(_ value: JSONValue) -> QValue {
         switch value {
         case .null: return .null
-        case .bool(let flag): return .bool(flag)
-        case .int(let integer): return .int(integer)
-        case .float(let double): return .float(double)
+        case .bool(let flag): return .boolean(flag)
+        case .number(let text): return value.int64Value.map { .integer($0) } ?? .float(Double(text) ?? .nan)
         case .string(let text): return .string(text)
         case .array, .object: return .string(value.compactText)
         }
@@ -204,7 +141,7 @@ public enum QueryResponse {
     private static func merge(_ statement: StatementResult, into target: inout StatementResult) {
         for series in statement.series {
             if let index = target.series.firstIndex(where: {
-                $0.name == series.name && $0.tags == series.tags && $0.columns == series.columns
+                $0.name == series.name && $0.tags.elementsEqual(series.tags, by: { $0 == $1 }) && $0.columns == series.columns
             }) {
                 target.series[index].values.append(contentsOf: series.values)
             } else {

@@ -12,17 +12,18 @@ public enum TimeFormat: Sendable, Equatable {
 }
 
 
-extension Cell {
+extension QValue {
     /// The cell as display text: null is empty, floats use Swift's shortest round-trip
     /// `description`, and an integer in a time column is shown per `timeFormat`.
     func text(isTime: Bool, timeFormat: TimeFormat) -> String {
         switch self {
         case .null: return ""
-        case .int(let value):
+        case .integer(let value):
             return isTime && timeFormat == .rfc3339 ? RFC3339.format(value) : String(value)
+        case .unsigned(let value): return String(value)
         case .float(let value): return value.description
         case .string(let value): return value
-        case .bool(let value): return value ? "true" : "false"
+        case .boolean(let value): return value ? "true" : "false"
         }
     }
 }
@@ -140,120 +141,6 @@ public enum CSVRenderer {
         fields.map(quoted).joined(separator: ",") + "\n"
     }
 
-    /// Quotes `field` per RFC 4180 when needed.
-    public static func quoted(_ field: String) -> String {
-        let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else { return field }
-        var result = "\""
-        for character in field {
-            result.append(character == "\"" ? "\"\"" : String(character))
-        }
-        return result + "\""
-    }
-}
-
-/// JSON output in the InfluxDB 1.x `/query` response shape.
-///
-/// The output is compact (no insignificant whitespace) and ends with a single newline, e.g.
-/// `{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","v"],"values":[[1,0.5]]}]}]}`.
-/// As in InfluxDB, `series`, `messages` and `error` are omitted when empty, as are a series'
-/// `name` and `tags`. Integers are written exactly; floats in shortest round-trip form; NaN and
-/// infinities as `null`. Messages stored as `"level: text"` are written as
-/// `{"level":"level","text":"text"}`, others with level `info`. The output decodes with
-/// `QueryResponse.decode` back to equal values, except non-finite floats and messages that
-/// had no level (they come back as `"info: text"`). Rows are omitted when a series has none.
-public enum JSONRenderer {
-    public static func render(_ results: [StatementResult]) -> String {
-        var out = "{\"results\":["
-        for (index, result) in results.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"statement_id\":\(result.statementID)"
-            if !result.series.isEmpty {
-                out += ",\"series\":["
-                for (seriesIndex, series) in result.series.enumerated() {
-                    if seriesIndex > 0 { out += "," }
-                    append(series, to: &out)
-                }
-                out += "]"
-            }
-            if !result.messages.isEmpty {
-                out += ",\"messages\":["
-                for (messageIndex, message) in result.messages.enumerated() {
-                    if messageIndex > 0 { out += "," }
-                    let (level, text) = split(message: message)
-                    out += "{\"level\":"
-                    JSONWriter.appendString(level, to: &out)
-                    out += ",\"text\":"
-                    JSONWriter.appendString(text, to: &out)
-                    out += "}"
-                }
-                out += "]"
-            }
-            if let error = result.error {
-                out += ",\"error\":"
-                JSONWriter.appendString(error, to: &out)
-            }
-            out += "}"
-        }
-        return out + "]}\n"
-    }
-
-    private static func append(_ series: ResultSeries, to out: inout String) {
-        out += "{"
-        var needsComma = false
-        if let name = series.name {
-            out += "\"name\":"
-            JSONWriter.appendString(name, to: &out)
-            needsComma = true
-        }
-        if !series.tags.isEmpty {
-            out += needsComma ? ",\"tags\":{" : "\"tags\":{"
-            for (index, tag) in series.tags.enumerated() {
-                if index > 0 { out += "," }
-                JSONWriter.appendString(tag.key, to: &out)
-                out += ":"
-                JSONWriter.appendString(tag.value, to: &out)
-            }
-            out += "}"
-            needsComma = true
-        }
-        out += needsComma ? ",\"columns\":[" : "\"columns\":["
-        for (index, column) in series.columns.enumerated() {
-            if index > 0 { out += "," }
-            JSONWriter.appendString(column, to: &out)
-        }
-        out += "]"
-        guard !series.values.isEmpty else {
-            out += "}"
-            return
-        }
-        out += ",\"values\":["
-        for (rowIndex, row) in series.values.enumerated() {
-            if rowIndex > 0 { out += "," }
-            out += "["
-            for (cellIndex, cell) in row.enumerated() {
-                if cellIndex > 0 { out += "," }
-                switch cell {
-                case .null: out += "null"
-                case .int(let value): out += String(value)
-                case .float(let value): JSONWriter.appendDouble(value, to: &out)
-                case .string(let value): JSONWriter.appendString(value, to: &out)
-                case .bool(let value): out += value ? "true" : "false"
-                }
-            }
-            out += "]"
-        }
-        out += "]}"
-    }
-
-    /// Splits `"level: text"` (level being one word without spaces) into its parts.
-    private static func split(message: String) -> (level: String, text: String) {
-        if let separator = message.firstRange(of: ": ") {
-            let level = message[..<separator.lowerBound]
-            if !level.isEmpty && !level.contains(" ") {
-                return (String(level), String(message[separator.upperBound...]))
-            }
-        }
-        return ("info", message)
-    }
+    /// Quotes `field` per RFC 4180 when needed (the same quoting as tsdbd's CSV answers).
+    public static func quoted(_ field: String) -> String { ResultEncoding.csvField(field) }
 }

@@ -1,3 +1,4 @@
+import InfluxQL
 import TSEngine
 
 /// The functions that reduce the points of a bucket to one value (or, for top/bottom, to N).

@@ -140,7 +140,7 @@ struct MetaExecutor {
     /// time without one); DROP SERIES removes all their points and the series themselves.
     private func delete(_ sources: [Source], _ condition: Expr?, dropSeries: Bool) throws {
         let db = try database(sources.first?.database)
-        let cond = try Condition(condition, now: options.now) { _ in false }
+        let cond = try WhereClause(condition, now: options.now) { _ in false }
         if dropSeries && (cond.hasLowerBound || cond.hasUpperBound) {
             throw QueryError("DROP SERIES doesn't support time in WHERE clause")
         }

@@ -67,7 +67,7 @@ struct SelectExecutor {
         let fieldTypes = Dictionary(try engine.fieldKeys(db, measurement: m), uniquingKeysWith: { a, _ in a })
         let tagKeys = try engine.tagKeys(db, measurement: m)
         let tagSet = Set(tagKeys)
-        let cond = try Condition(stmt.condition, now: options.now) { fieldTypes[$0] != nil && !tagSet.contains($0) }
+        let cond = try WhereClause(stmt.condition, now: options.now) { fieldTypes[$0] != nil && !tagSet.contains($0) }
         let groupTags = stmt.groupByAllTags ? tagKeys : stmt.groupByTags
         let columns = try Columns(stmt.fields, fields: fieldTypes, tags: tagKeys.filter { !groupTags.contains($0) })
         let aggregate = columns.items.contains { $0.expr.containsAggregate }
@@ -335,7 +335,7 @@ struct SelectExecutor {
                 out.append((selectorTime ? (t ?? buckets.time(b)) : buckets.time(b), v))
                 if kind.isSelector { let k = agg.selectedSeries(b); series.append(k >= 0 && k < refs.count ? refs[k] : nil) }
             }
-            let filled = Fill.apply(exec.stmt.fill, out, isCount: kind == .count)
+            let filled = exec.stmt.fill.apply(out, isCount: kind == .count)
             if kind.isSelector { rowSeries = filled.count == out.count ? series : zip(out, series).filter { !$0.0.1.isNull }.map(\.1) }
             return filled
         }

@@ -98,9 +98,9 @@ enum Arithmetic {
 /// `fill(..)` over the dense buckets of one aggregate (InfluxDB fills each call before any
 /// transformation or arithmetic). `fill(none)` drops empty buckets; `count` fills with 0 under
 /// `fill(null)`, as InfluxDB does.
-enum Fill {
-    static func apply(_ mode: InfluxQL.Fill, _ values: [(Int64, QValue)], isCount: Bool) -> [(Int64, QValue)] {
-        switch mode {
+extension Fill {
+    func apply(_ values: [(Int64, QValue)], isCount: Bool) -> [(Int64, QValue)] {
+        switch self {
         case .null:
             return isCount ? values.map { ($0.0, $0.1.isNull ? .integer(0) : $0.1) } : values
         case .none:
@@ -129,7 +129,7 @@ enum Fill {
         }
     }
 
-    private static func interpolate(_ a: (Int64, QValue), _ b: (Int64, QValue), at t: Int64) -> QValue {
+    private func interpolate(_ a: (Int64, QValue), _ b: (Int64, QValue), at t: Int64) -> QValue {
         if case .integer(let x) = a.1, case .integer(let y) = b.1 {
             return .integer(x + (y - x) * (t - a.0) / (b.0 - a.0))
         }

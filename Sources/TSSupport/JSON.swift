@@ -74,8 +74,9 @@ public struct JSONReader {
     public var i = 0
     /// false: check the syntax only; arrays and objects come back empty.
     public var store = true
-    /// Values that may still be built (counted only when storing).
-    public var nodeBudget = Int.max
+    /// The most values this reader builds (counted only when storing).
+    public var maxValues = Int.max
+    private var built = 0
     /// Deepest nesting accepted.
     public var maxDepth: Int
 
@@ -139,8 +140,8 @@ public struct JSONReader {
         skipSpace()
         guard i < b.count else { throw fail("unexpected end") }
         if store {
-            nodeBudget -= 1
-            if nodeBudget < 0 { throw fail("too many values") }
+            built += 1
+            if built > maxValues { throw fail("more than \(maxValues) JSON values") }
         }
         switch b[i] {
         case UInt8(ascii: "n"): return try literal("null", .null)
@@ -196,7 +197,10 @@ public struct JSONReader {
             while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
             return i - s
         }
-        guard digits() > 0 else { throw fail("bad number") }
+        let intStart = i
+        let n = digits()
+        guard n > 0 else { throw fail("bad number") }
+        guard n == 1 || b[intStart] != UInt8(ascii: "0") else { throw fail("bad number (leading zero)") }
         if i < b.count, b[i] == UInt8(ascii: ".") { i += 1; guard digits() > 0 else { throw fail("bad number") } }
         if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
             i += 1

@@ -3,6 +3,7 @@ import Foundation
 import InfluxQL
 import TSAuth
 import TSClient
+import TSSupport
 
 /// Exit codes of the commands that talk to tsdbd (docs/tsctl.md).
 enum Exit {
@@ -57,8 +58,8 @@ struct TLSOptions: ParsableArguments {
 }
 
 /// The HTTP client for tsdbd at `url`, with the credentials and TLS settings.
-func makeClient(_ url: String, timeout: Double, _ tls: TLSOptions) throws -> HTTPClient {
-    try HTTPClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders(),
+func makeClient(_ url: String, timeout: Double, _ tls: TLSOptions) throws -> TSDBClient {
+    try TSDBClient(baseURL: url, timeoutSeconds: timeout, headers: credentialHeaders(),
                    caFile: tls.caFile, insecure: tls.insecure)
 }
 
@@ -82,7 +83,7 @@ func runRemote(_ q: String, _ s: ServerOptions) throws -> [StatementResult] {
     let writes = statements.contains(where: \.changesData)
     var params = [("q", q), ("epoch", "ns")]
     if let db = s.database { params.append(("db", db)) }
-    let response: HTTPResponse
+    let response: ClientResponse
     do {
         let client = try makeClient(s.url, timeout: s.timeout, s.tls)
         response = writes
@@ -120,7 +121,7 @@ func printResults(_ results: [StatementResult], _ s: ServerOptions) throws {
     switch s.format {
     case .table: text = TableRenderer.render(ok, timeFormat: time)
     case .csv: text = CSVRenderer.render(ok, timeFormat: time)
-    case .json: text = JSONRenderer.render(results)
+    case .json: text = ResultEncoding.json(results, time: .epoch(unit: 1)) + "\n"
     }
     print(text, terminator: text.hasSuffix("\n") || text.isEmpty ? "" : "\n")
     if results.contains(where: { $0.error != nil }) { throw ExitCode(Exit.statementError) }
@@ -201,10 +202,10 @@ struct Series: ParsableCommand {
 }
 
 /// Fetches `/api/v1/stats` as a JSON object.
-func fetchStats(_ s: ServerOptions) -> [String: Any] {
+func fetchStats(_ s: ServerOptions) -> JSONValue {
     do {
         let r = try makeClient(s.url, timeout: s.timeout, s.tls).get("/api/v1/stats", query: [])
-        guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
+        guard r.status == 200, case let obj = try JSONReader.parse(r.body), case .object = obj else {
             fail("unexpected answer from \(s.url)/api/v1/stats (HTTP \(r.status))", Exit.serverError)
         }
         return obj
@@ -233,13 +234,13 @@ extension String {
     }
 }
 
-func fmtTime(_ v: Any?) -> String {
-    guard let n = (v as? NSNumber)?.int64Value else { return "-" }
+func fmtTime(_ v: JSONValue?) -> String {
+    guard let n = v?.int64Value else { return "-" }
     return RFC3339.format(n)
 }
 
-func fmtBytes(_ v: Any?) -> String {
-    let b = (v as? NSNumber)?.doubleValue ?? 0
+func fmtBytes(_ v: JSONValue?) -> String {
+    let b = v?.doubleValue ?? 0
     let kib = 1024.0, mib = kib * 1024, gib = mib * 1024
     if b >= gib { return String(format: "%.2f GiB", b / gib) }
     if b >= mib { return String(format: "%.1f MiB", b / mib) }
@@ -254,16 +255,17 @@ struct Stats: ParsableCommand {
     func run() throws {
         let obj = fetchStats(server)
         if server.format == .json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            print(obj.compactText)
             return
         }
+        func number(_ v: JSONValue?) -> String { v?.int64Value.map(String.init) ?? "0" }
         var rows: [[String]] = []
-        for d in obj["databases"] as? [[String: Any]] ?? [] {
-            let name = d["name"] as? String ?? "?"
-            rows.append([name, "raw", "\(d["series"] ?? 0)", "\(d["segments"] ?? 0)", fmtBytes(d["segment_bytes"]),
+        for d in obj["databases"]?.arrayValue ?? [] {
+            let name = d["name"]?.stringValue ?? "?"
+            rows.append([name, "raw", number(d["series"]), number(d["segments"]), fmtBytes(d["segment_bytes"]),
                          fmtTime(d["raw_min_time"]), fmtTime(d["raw_max_time"])])
-            for l in d["levels"] as? [[String: Any]] ?? [] {
-                rows.append([name, l["name"] as? String ?? "?", "\(l["series"] ?? 0)", "\(l["segments"] ?? 0)", fmtBytes(l["segment_bytes"]),
+            for l in d["levels"]?.arrayValue ?? [] {
+                rows.append([name, l["name"]?.stringValue ?? "?", number(l["series"]), number(l["segments"]), fmtBytes(l["segment_bytes"]),
                              fmtTime(l["min_time"]), fmtTime(l["max_time"])])
             }
         }
@@ -284,12 +286,12 @@ struct RollupStatus: ParsableCommand {
     func run() throws {
         let obj = fetchStats(server)
         var rows: [[String]] = []
-        for d in obj["databases"] as? [[String: Any]] ?? [] {
-            let name = d["name"] as? String ?? "?"
-            let pending = (d["rollup_complete_before"] as? NSNumber).map { "since " + RFC3339.format($0.int64Value) } ?? "none"
-            for l in d["levels"] as? [[String: Any]] ?? [] {
-                let lag = (l["lag_ns"] as? NSNumber).map { InfluxQLDuration.format($0.int64Value) } ?? "-"
-                rows.append([name, l["name"] as? String ?? "?", fmtTime(l["min_time"]), fmtTime(l["max_time"]), lag, pending])
+        for d in obj["databases"]?.arrayValue ?? [] {
+            let name = d["name"]?.stringValue ?? "?"
+            let pending = d["rollup_complete_before"]?.int64Value.map { "since " + RFC3339.format($0) } ?? "none"
+            for l in d["levels"]?.arrayValue ?? [] {
+                let lag = l["lag_ns"]?.int64Value.map { InfluxQLDuration.format($0) } ?? "-"
+                rows.append([name, l["name"]?.stringValue ?? "?", fmtTime(l["min_time"]), fmtTime(l["max_time"]), lag, pending])
             }
         }
         print(textTable(["database", "level", "from", "to", "lag", "not rolled up"], rows), terminator: "")
@@ -340,7 +342,7 @@ struct AccountingReportCommand: ParsableCommand {
         if let from { q.append(("from", from)) }
         if let to { q.append(("to", to)) }
         if summary { q.append(("summary", "true")) }
-        let r: HTTPResponse
+        let r: ClientResponse
         do {
             r = try makeClient(url, timeout: timeout, tls).get("/api/v1/accounting/report", query: q)
         } catch let e as ClientError {
@@ -349,7 +351,7 @@ struct AccountingReportCommand: ParsableCommand {
         }
         let body = String(decoding: r.body, as: UTF8.self)
         guard r.status == 200 else {
-            let msg = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["error"] as? String ?? body
+            let msg = (try? JSONReader.parse(r.body))?["error"]?.stringValue ?? body
             fail(msg, r.status >= 500 ? Exit.serverError : Exit.badQuery)
         }
         print(body, terminator: body.hasSuffix("\n") ? "" : "\n")

@@ -228,4 +228,4 @@ func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
 }
 
 /// A JSON string literal with escapes.
-func jsonString(_ s: String) -> String { ResultEncoding.quote(s) }
+func jsonString(_ s: String) -> String { JSONWriter.quote(s) }

@@ -1,14 +1,15 @@
 import XCTest
+import InfluxQL
 import TSClient
 
 final class CSVTests: XCTestCase {
     func testHeaderRowsAndQuoting() {
         let results = [StatementResult(statementID: 0, series: [
             ResultSeries(name: "cpu", tags: [("region", "eu"), ("host", "a")], columns: ["time", "value", "note"],
-                         values: [[.int(1_767_225_600_000_000_000), .float(0.5), .string(#"say "hi", ok"#)],
-                                  [.int(1_767_225_601_000_000_000), .null, .string("two\nlines")]]),
+                         values: [[.integer(1_767_225_600_000_000_000), .float(0.5), .string(#"say "hi", ok"#)],
+                                  [.integer(1_767_225_601_000_000_000), .null, .string("two\nlines")]]),
             ResultSeries(name: "cpu", tags: [("host", "b")], columns: ["time", "value", "note"],
-                         values: [[.int(1_767_225_600_000_000_000), .int(7), .bool(false)]]),
+                         values: [[.integer(1_767_225_600_000_000_000), .integer(7), .boolean(false)]]),
         ])]
         XCTAssertEqual(CSVRenderer.render(results, timeFormat: .rfc3339), """
             name,tags,time,value,note
@@ -23,11 +24,11 @@ final class CSVTests: XCTestCase {
     func testHeaderRepeatsWhenColumnsChangeAndErrorsAreReported() {
         let results = [
             StatementResult(statementID: 0, series: [
-                ResultSeries(name: "a", columns: ["time", "x"], values: [[.int(5), .int(1)]]),
+                ResultSeries(name: "a", columns: ["time", "x"], values: [[.integer(5), .integer(1)]]),
             ]),
             StatementResult(statementID: 1, error: "boom"),
             StatementResult(statementID: 2, series: [
-                ResultSeries(columns: ["time", "y"], values: [[.int(6), .float(2.25)]]),
+                ResultSeries(columns: ["time", "y"], values: [[.integer(6), .float(2.25)]]),
             ]),
         ]
         XCTAssertEqual(CSVRenderer.render(results, timeFormat: .epoch), """

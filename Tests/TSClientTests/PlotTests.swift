@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import InfluxQL
 import TSClient
 
 final class PlotTests: XCTestCase {
@@ -30,9 +31,9 @@ final class PlotTests: XCTestCase {
         return (0x2801...0x28FF).contains(scalar.value)
     }
 
-    private func series(_ values: [Cell?], step: Int64 = 1_000_000_000, name: String = "cpu") -> ResultSeries {
+    private func series(_ values: [QValue?], step: Int64 = 1_000_000_000, name: String = "cpu") -> ResultSeries {
         ResultSeries(name: name, tags: [("host", "a")], columns: ["time", "v"],
-                     values: values.enumerated().map { [.int(t0 + Int64($0.offset) * step), $0.element ?? .null] })
+                     values: values.enumerated().map { [.integer(t0 + Int64($0.offset) * step), $0.element ?? .null] })
     }
 
     /// The plot area (after the y-axis character) of each plot row of the first chart.
@@ -50,11 +51,11 @@ final class PlotTests: XCTestCase {
             name: "a_rather_long_measurement_name_that_will_not_fit",
             tags: [("host", "server-01.example.com"), ("region", "eu")],
             columns: ["time", "usage", "idle", "label"],
-            values: (0..<50).map { index -> [Cell] in
-                let usage: Cell = index == 20 ? .null : .float(sin(Double(index) / 5) * 1234.5)
-                return [.int(t0 + Int64(index) * 10 * second), usage, .int(Int64(index * index)), .string("x\(index)")]
+            values: (0..<50).map { index -> [QValue] in
+                let usage: QValue = index == 20 ? .null : .float(sin(Double(index) / 5) * 1234.5)
+                return [.integer(t0 + Int64(index) * 10 * second), usage, .integer(Int64(index * index)), .string("x\(index)")]
             })
-        let other = series([.int(3), .int(-2), nil, .float(0.125)])
+        let other = series([.integer(3), .integer(-2), nil, .float(0.125)])
         for width in [20, 37, 80, 141] {
             for height in [4, 7, 12] {
                 for color in [false, true] {
@@ -72,7 +73,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testTitleAndAxisLabels() {
-        let data = series((0...10).map { Cell.int(1000 + Int64($0) * 50) }, step: 10 * second)
+        let data = series((0...10).map { QValue.integer(1000 + Int64($0) * 50) }, step: 10 * second)
         let output = Plot.render([data], width: 80, height: 12, color: false)
         let all = lines(output)
         XCTAssertEqual(all.count, 12)
@@ -94,19 +95,19 @@ final class PlotTests: XCTestCase {
     }
 
     func testNullsLeaveGapsInsteadOfConnecting() {
-        func occupiedColumns(_ values: [Cell?]) -> [Bool] {
+        func occupiedColumns(_ values: [QValue?]) -> [Bool] {
             let area = plotArea(Plot.render([series(values)], width: 60, height: 10, color: false), height: 10)
             XCTAssertEqual(area.first?.count, 57)
             return (0..<57).map { column in area.contains { isBraille($0[column]) } }
         }
         // Labels are "5", "3", "1": one character, so the plot area is 60 - 3 = 57 columns and
         // the points fall into cells 0, 14, (28), 42 and 56.
-        let gapped = occupiedColumns([.int(1), .int(2), nil, .int(4), .int(5)])
+        let gapped = occupiedColumns([.integer(1), .integer(2), nil, .integer(4), .integer(5)])
         XCTAssertTrue(gapped[0...14].allSatisfy { $0 }, "\(gapped)")
         XCTAssertTrue(gapped[15...41].allSatisfy { !$0 }, "\(gapped)")
         XCTAssertTrue(gapped[42...56].allSatisfy { $0 }, "\(gapped)")
 
-        let connected = occupiedColumns([.int(1), .int(2), .int(3), .int(4), .int(5)])
+        let connected = occupiedColumns([.integer(1), .integer(2), .integer(3), .integer(4), .integer(5)])
         XCTAssertTrue(connected.allSatisfy { $0 }, "\(connected)")
     }
 
@@ -126,7 +127,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testConstantSeriesIsAFlatLineInTheMiddle() {
-        let output = Plot.render([series(Array(repeating: Cell.float(7), count: 20))], width: 50, height: 9, color: false)
+        let output = Plot.render([series(Array(repeating: QValue.float(7), count: 20))], width: 50, height: 9, color: false)
         let all = lines(output)
         XCTAssertTrue(all[1].hasPrefix("10.5 ┤"), all[1])
         XCTAssertTrue(all[4].hasPrefix("   7 ┤"), all[4])
@@ -142,7 +143,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testNonFiniteValuesAreSkipped() {
-        let output = Plot.render([series([.int(1), .float(.nan), .float(.infinity), .int(3), .float(-.infinity), .int(2)])],
+        let output = Plot.render([series([.integer(1), .float(.nan), .float(.infinity), .integer(3), .float(-.infinity), .integer(2)])],
                                  width: 50, height: 8, color: false)
         let all = lines(output)
         XCTAssertTrue(all[1].hasPrefix("3 ┤"), all[1])
@@ -154,7 +155,7 @@ final class PlotTests: XCTestCase {
 
     func testRowsWithoutIntegerTimesAreSpacedEvenly() {
         let data = ResultSeries(name: "m", columns: ["time", "v"],
-                                values: [[.string("first"), .int(1)], [.string("mid"), .int(5)], [.string("last"), .int(2)]])
+                                values: [[.string("first"), .integer(1)], [.string("mid"), .integer(5)], [.string("last"), .integer(2)]])
         let all = lines(Plot.render([data], width: 40, height: 6, color: false))
         XCTAssertEqual(all[0], "m v" + String(repeating: " ", count: 37))
         XCTAssertTrue(all[5].hasPrefix("   first "), all[5])
@@ -163,7 +164,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testNothingToPlot() {
-        let data = ResultSeries(name: "m", columns: ["time", "s"], values: [[.int(1), .string("x")], [.int(2), .null]])
+        let data = ResultSeries(name: "m", columns: ["time", "s"], values: [[.integer(1), .string("x")], [.integer(2), .null]])
         XCTAssertEqual(Plot.render([data], width: 30, height: 8, color: false),
                        "no numeric data to plot" + String(repeating: " ", count: 7) + "\n")
     }

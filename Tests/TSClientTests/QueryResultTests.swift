@@ -1,4 +1,5 @@
 import XCTest
+import InfluxQL
 import TSClient
 
 final class QueryResultTests: XCTestCase {
@@ -14,7 +15,7 @@ final class QueryResultTests: XCTestCase {
         XCTAssertEqual(results, [
             StatementResult(statementID: 0, series: [
                 ResultSeries(name: "cpu", tags: [("host", "a")], columns: ["time", "mean"],
-                             values: [[.int(1_767_225_600_000), .float(0.5)], [.int(1_767_225_610_000), .null]]),
+                             values: [[.integer(1_767_225_600_000), .float(0.5)], [.integer(1_767_225_610_000), .null]]),
             ]),
             StatementResult(statementID: 1, error: "database not found: x"),
         ])
@@ -27,13 +28,13 @@ final class QueryResultTests: XCTestCase {
                        1.0, 1e3, -0, 0.1, -2.5E-3]]}]}]}
             """)
         let row = try XCTUnwrap(results.first?.series.first?.values.first)
-        XCTAssertEqual(row[0], .int(1_767_225_600_000_000_000))
-        XCTAssertEqual(row[1], .int(Int64.max))
-        XCTAssertEqual(row[2], .int(Int64.min))
+        XCTAssertEqual(row[0], .integer(1_767_225_600_000_000_000))
+        XCTAssertEqual(row[1], .integer(Int64.max))
+        XCTAssertEqual(row[2], .integer(Int64.min))
         XCTAssertEqual(row[3], .float(9_223_372_036_854_775_808.0), "integers beyond Int64 fall back to Double")
         XCTAssertEqual(row[4], .float(1.0))
         XCTAssertEqual(row[5], .float(1000.0))
-        XCTAssertEqual(row[6], .int(0))
+        XCTAssertEqual(row[6], .integer(0))
         XCTAssertEqual(row[7], .float(0.1))
         XCTAssertEqual(row[8], .float(-0.0025))
     }
@@ -47,8 +48,8 @@ final class QueryResultTests: XCTestCase {
         XCTAssertEqual(series.name, "café 😀")
         XCTAssertEqual(series.values[0], [.string("q\"b\\s/n\nt\tr\r\u{01} é")])
         XCTAssertEqual(series.values[1], [.string("lone \u{FFFD} x")])
-        XCTAssertEqual(series.values[2], [.bool(true)])
-        XCTAssertEqual(series.values[3], [.bool(false)])
+        XCTAssertEqual(series.values[2], [.boolean(true)])
+        XCTAssertEqual(series.values[3], [.boolean(false)])
     }
 
     func testTopLevelErrorThrowsServerError() {
@@ -69,10 +70,10 @@ final class QueryResultTests: XCTestCase {
         XCTAssertEqual(results.count, 2)
         XCTAssertEqual(results[0].statementID, 0)
         XCTAssertEqual(results[0].series.count, 2)
-        XCTAssertEqual(results[0].series[0].values, [[.int(1), .int(1)], [.int(2), .int(2)], [.int(3), .int(3)]])
-        XCTAssertEqual(results[0].series[1].tags, [TagPair("host", "b")])
+        XCTAssertEqual(results[0].series[0].values, [[.integer(1), .integer(1)], [.integer(2), .integer(2)], [.integer(3), .integer(3)]])
+        XCTAssertEqual(results[0].series[1].tags.map { [$0.key, $0.value] }, [["host", "b"]])
         XCTAssertEqual(results[1].series[0].name, "mem")
-        XCTAssertEqual(results[1].series[0].values, [[.int(1), .float(0.5)]])
+        XCTAssertEqual(results[1].series[0].values, [[.integer(1), .float(0.5)]])
     }
 
     func testTagsAreSortedAndMessagesKept() throws {
@@ -108,13 +109,13 @@ final class QueryResultTests: XCTestCase {
         XCTAssertEqual(try decode(#"{"results":[{"statement_id":0}]}"#), [StatementResult(statementID: 0)])
     }
 
-    func testJSONRendererRoundTrips() throws {
+    func testResultEncodingRoundTrips() throws {
         let original = try decode("""
             {"results":[{"statement_id":0,"series":[{"name":"c\\"pu","tags":{"b":"2","a":"x\\ny"},"columns":["time","v","s","ok"],
             "values":[[1767225600000000000,0.5,"é\\u0001",true],[-5,null,"",false],[7,1e-05,"x",null]]}],
             "messages":[{"level":"info","text":"hello"}]},{"statement_id":1,"error":"boom \\"quoted\\""}]}
             """)
-        let rendered = JSONRenderer.render(original)
+        let rendered = ResultEncoding.json(original, time: .epoch(unit: 1)) + "\n"
         XCTAssertTrue(rendered.hasPrefix(#"{"results":[{"statement_id":0,"series":[{"name":"c\"pu","tags":{"a":"x\ny","b":"2"}"#),
                       rendered)
         XCTAssertTrue(rendered.hasSuffix("\n"))
@@ -124,11 +125,11 @@ final class QueryResultTests: XCTestCase {
         XCTAssertEqual(try QueryResponse.decode(Array(rendered.utf8)), original)
     }
 
-    func testJSONRendererWritesNonFiniteFloatsAsNull() {
+    func testResultEncodingWritesNonFiniteFloatsAsNull() {
         let results = [StatementResult(statementID: 0, series: [
             ResultSeries(name: "m", columns: ["v"], values: [[.float(.nan)], [.float(.infinity)], [.float(2)]]),
         ])]
-        XCTAssertEqual(JSONRenderer.render(results),
-                       #"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["v"],"values":[[null],[null],[2.0]]}]}]}"# + "\n")
+        XCTAssertEqual(ResultEncoding.json(results, time: .epoch(unit: 1)),
+                       #"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["v"],"values":[[null],[null],[2]]}]}]}"#)
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import InfluxQL
 import TSClient
 
 final class TableTests: XCTestCase {
@@ -7,9 +8,9 @@ final class TableTests: XCTestCase {
     func testSeriesWithTagsRendersLikeInfluxCLI() {
         let results = [StatementResult(statementID: 0, series: [
             ResultSeries(name: "cpu", tags: [("region", "eu"), ("host", "a")], columns: ["time", "mean", "n"],
-                         values: [[.int(t0), .float(0.5), .int(3)],
-                                  [.int(t0 + 500_000_000), .null, .int(12345)],
-                                  [.int(t0 + 10_000_000_000), .float(1e-05), .null]]),
+                         values: [[.integer(t0), .float(0.5), .integer(3)],
+                                  [.integer(t0 + 500_000_000), .null, .integer(12345)],
+                                  [.integer(t0 + 10_000_000_000), .float(1e-05), .null]]),
         ])]
         XCTAssertEqual(TableRenderer.render(results, timeFormat: .rfc3339), """
             name: cpu
@@ -26,8 +27,8 @@ final class TableTests: XCTestCase {
     func testEpochFormatAndMultipleSeriesAndStatements() {
         let results = [
             StatementResult(statementID: 0, series: [
-                ResultSeries(name: "m", columns: ["time", "v"], values: [[.int(1), .bool(true)]]),
-                ResultSeries(name: "m", tags: [("k", "x")], columns: ["time", "v"], values: [[.int(22), .string("s p")]]),
+                ResultSeries(name: "m", columns: ["time", "v"], values: [[.integer(1), .boolean(true)]]),
+                ResultSeries(name: "m", tags: [("k", "x")], columns: ["time", "v"], values: [[.integer(22), .string("s p")]]),
             ]),
             StatementResult(statementID: 1, error: "database not found: x"),
             StatementResult(statementID: 2, series: [
@@ -65,7 +66,7 @@ final class TableTests: XCTestCase {
 
     func testTimeIsOnlyFormattedInTheTimeColumn() {
         let results = [StatementResult(statementID: 0, series: [
-            ResultSeries(name: "m", columns: ["v", "time"], values: [[.int(t0), .int(t0)], [.int(1), .string("2026-01-01T00:00:00Z")]]),
+            ResultSeries(name: "m", columns: ["v", "time"], values: [[.integer(t0), .integer(t0)], [.integer(1), .string("2026-01-01T00:00:00Z")]]),
         ])]
         XCTAssertEqual(TableRenderer.render(results, timeFormat: .rfc3339), """
             name: m

@@ -36,7 +36,7 @@ struct JSONTests {
             r.store = false
             #expect(try r.document() == .array([]))
             var s = JSONReader(b)
-            s.nodeBudget = 3
+            s.maxValues = 3
             #expect(throws: JSONError.self) { _ = try s.document() }
         }
     }

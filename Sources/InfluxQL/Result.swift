@@ -1,3 +1,6 @@
+// The result model of InfluxQL statements, in InfluxDB 1.x's shape: what tsdbd's executor
+// produces, what ResultEncoding writes as JSON and CSV, and what tsctl decodes from /query.
+
 /// One cell of a query result.
 public enum QValue: Sendable, Equatable {
     case null
@@ -31,9 +34,10 @@ public struct ResultSeries: Sendable, Equatable {
     /// For SELECT results the first cell of each row is `.integer(nanoseconds since the epoch)`.
     public var values: [[QValue]]
 
-    public init(name: String?, tags: [(key: String, value: String)] = [], columns: [String], values: [[QValue]]) {
+    /// `tags` may come in any order; they are kept sorted by key bytes, as InfluxDB writes them.
+    public init(name: String? = nil, tags: [(key: String, value: String)] = [], columns: [String], values: [[QValue]] = []) {
         self.name = name
-        self.tags = tags
+        self.tags = tags.count < 2 ? tags : tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         self.columns = columns
         self.values = values
     }
@@ -54,19 +58,17 @@ public struct StatementResult: Sendable, Equatable {
     public var hasTime: Bool
     /// Which storage level answered (`raw` until rollups exist); nil for metadata statements.
     public var level: String?
+    /// Informational messages, as `"level: text"` (`{"level":"warning","text":"t"}` is
+    /// `"warning: t"`); a message without a level is its text.
+    public var messages: [String]
 
-    public init(statementID: Int, series: [ResultSeries] = [], error: String? = nil, hasTime: Bool = false, level: String? = nil) {
+    public init(statementID: Int, series: [ResultSeries] = [], error: String? = nil, hasTime: Bool = false, level: String? = nil,
+                messages: [String] = []) {
         self.statementID = statementID
         self.series = series
         self.error = error
         self.hasTime = hasTime
         self.level = level
+        self.messages = messages
     }
-}
-
-/// A statement-level failure; its message is reported in that statement's `error`.
-public struct QueryError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -1,4 +1,4 @@
-@testable import TSQuery
+@testable import InfluxQL
 import XCTest
 
 final class ResultEncodingTests: XCTestCase {

@@ -2,7 +2,7 @@ import InfluxQL
 import TSEngine
 
 /// A WHERE clause split into its time bounds and a predicate over series tags.
-struct Condition {
+struct WhereClause {
     var range: TimeRange
     /// True when the WHERE clause bounded time from above (GROUP BY time defaults the upper bound to now()).
     var hasUpperBound: Bool

@@ -1,4 +1,4 @@
-import InfluxQL
+import TSSupport
 
 /// How result times are written: RFC 3339 strings (InfluxDB's default) or integers in a unit.
 public enum TimeEncoding: Sendable, Equatable {
@@ -45,6 +45,15 @@ public enum ResultEncoding {
             for (k, s) in r.series.enumerated() {
                 if k > 0 { o += "," }
                 series(s, hasTime: r.hasTime, time: time, partial: seriesPartial && k == r.series.count - 1, into: &o)
+            }
+            o += "]"
+        }
+        if !r.messages.isEmpty {
+            o += ",\"messages\":["
+            for (k, m) in r.messages.enumerated() {
+                if k > 0 { o += "," }
+                let (level, text) = splitMessage(m)
+                o += "{\"level\":" + quote(level) + ",\"text\":" + quote(text) + "}"
             }
             o += "]"
         }
@@ -139,15 +148,18 @@ public enum ResultEncoding {
         }
     }
 
-    /// Like Go's strconv 'g'-shortest as encoding/json writes floats: integral values without
-    /// a fraction (`2`, not `2.0`), exponents only for very small or very large magnitudes.
-    public static func formatFloat(_ d: Double) -> String? {
-        guard d.isFinite else { return nil }
-        if d == 0 { return d.sign == .minus ? "-0" : "0" }
-        if d == d.rounded(), abs(d) < 9.2e18 { return String(Int64(d)) }
-        var s = "\(d)"
-        if s.hasSuffix(".0") { s.removeLast(2) }
-        return s
+    /// Like Go's strconv 'g'-shortest as encoding/json writes floats (see `JSONWriter.number`).
+    public static func formatFloat(_ d: Double) -> String? { JSONWriter.number(d) }
+
+    /// Splits `"level: text"` (level one word without spaces) into its parts; `info` otherwise.
+    static func splitMessage(_ message: String) -> (level: String, text: String) {
+        if let separator = message.firstRange(of: ": ") {
+            let level = message[..<separator.lowerBound]
+            if !level.isEmpty && !level.contains(" ") {
+                return (String(level), String(message[separator.upperBound...]))
+            }
+        }
+        return ("info", message)
     }
 
     static func csvCell(_ v: QValue) -> String {
@@ -167,28 +179,7 @@ public enum ResultEncoding {
     }
 
     /// A JSON string literal.
-    public static func quote(_ s: String) -> String {
-        // Fast path: nothing to escape (the common case for names, tags and values).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    o += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    o.unicodeScalars.append(u)
-                }
-            }
-        }
-        return o + "\""
-    }
+    public static func quote(_ s: String) -> String { JSONWriter.quote(s) }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
