@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -68,11 +69,14 @@ let package = Package(
         .target(name: "TSAccounting", dependencies: ["TSSupport", "TSEngine", "InfluxQL", "TSQuery"]),
         // Credentials for the HTTP API: the credentials file, PBKDF2 secrets, header parsing.
         .target(name: "TSAuth", dependencies: ["COpenSSL"]),
-        // Protocol → engine glue shared by the daemon and offline tools.
-        .target(name: "TSIngest", dependencies: ["TSSupport", "TSEngine", "LineProtocol"]),
+        // Protocols → write batches (line protocol, collectd, Graphite), stream framing, and the outcome
+        // of a write that every protocol reports through; shared by the daemon and offline tools.
+        .target(name: "TSIngest", dependencies: ["TSSupport", "TSEngine", "LineProtocol", "CollectdProtocol", "GraphiteProtocol"]),
         .executableTarget(name: "tsdbd", dependencies: [
             "TSSupport", "TSEngine", "TSEncoding", "LineProtocol", "TSIngest", "CZlib", "CollectdProtocol", "GraphiteProtocol", "TSQuery", "InfluxQL", "TSAccounting", "TSAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),

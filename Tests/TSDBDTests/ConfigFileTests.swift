@@ -32,6 +32,22 @@ import Testing
         #expect(stats.contains(#""name":"5m""#), "other databases keep the default levels: \(stats)")
     }
 
+    /// One setting from all three places: the flag wins over TSDBD_*, which wins over the file.
+    @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() throws {
+        let dir = RealAgent.tempDir("cfgprec")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "max-tags-per-point = 1\n".write(toFile: dir + "/t.toml", atomically: true, encoding: .utf8)
+        let twoTags = "m,a=1,b=2 v=1 1767225600\n", threeTags = "m,a=1,b=2,c=3 v=1 1767225600\n"
+        for (env, flags, allowed) in [([String: String](), [String](), 1), (["TSDBD_MAX_TAGS_PER_POINT": "2"], [], 2),
+                                      (["TSDBD_MAX_TAGS_PER_POINT": "2"], ["--max-tags-per-point", "3"], 3)] {
+            let d = try Daemon(extraArgs: ["--config", dir + "/t.toml", "--accounting-interval", "off"] + flags, environment: env)
+            defer { d.stop(); d.removeData() }
+            let two = try HTTP.request(port: d.port, "POST", "/write?db=p&precision=s", text: twoTags).status
+            let three = try HTTP.request(port: d.port, "POST", "/write?db=p&precision=s", text: threeTags).status
+            #expect(two == (allowed >= 2 ? 204 : 400) && three == (allowed >= 3 ? 204 : 400), "\(env) \(flags): \(two) \(three)")
+        }
+    }
+
     @Test func badConfigIsRefused() throws {
         let dir = RealAgent.tempDir("cfgbad")
         defer { try? FileManager.default.removeItem(atPath: dir) }

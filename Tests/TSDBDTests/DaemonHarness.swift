@@ -17,7 +17,7 @@ final class Daemon {
     }
 
     /// `ready` says when the daemon is up (default: GET /ping answers 204 over plain HTTP).
-    init(dataDir: String? = nil, extraArgs: [String] = [], ready: ((Daemon) -> Bool)? = nil) throws {
+    init(dataDir: String? = nil, extraArgs: [String] = [], environment: [String: String] = [:], ready: ((Daemon) -> Bool)? = nil) throws {
         if let d = dataDir {
             self.dataDir = d
             ownsDir = false
@@ -33,6 +33,7 @@ final class Daemon {
         // collectd's listener is on by default (127.0.0.1:25826); tests turn it off unless they
         // name a port (a later flag wins), so parallel runs do not compete for the port.
         process.arguments = ["--data-dir", self.dataDir + "/data", "--http-addr", "127.0.0.1:\(port)", "--collectd-addr", "off"] + extraArgs
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let logHandle = FileHandle(forWritingAtPath: logPath)!
         process.standardOutput = logHandle
         process.standardError = logHandle

@@ -107,4 +107,5 @@ public struct AppendResult: Sendable {
     public var written = 0
     /// (index in the batch, reason). Every other sample was written.
     public var rejected: [(index: Int, error: EngineError)] = []
+    public init() {}
 }

@@ -66,22 +66,30 @@ public struct RollupPolicy: Sendable {
     /// Parses the flag forms: levels `5m,1h` (or `none`), retention `raw=30d,5m=400d,1h=10y`
     /// (empty: keep everything forever).
     public static func parse(levels: String, retention: String) throws -> RollupPolicy {
-        var ls: [RollupLevel] = []
-        if levels != "none" && !levels.isEmpty {
-            for name in levels.split(separator: ",").map({ String($0).trimmingSpaces }) {
-                guard let w = parseDuration(name), w > 0 else { throw RollupPolicyError("rollup level \(name) is not a duration") }
-                ls.append(RollupLevel(name: name, width: w))
-            }
+        try RollupPolicy(levels: parseLevels(levels), retention: parseRetention(retention))
+    }
+
+    /// `5m,1h`, or `none` / empty for no levels.
+    public static func parseLevels(_ text: String) throws -> [RollupLevel] {
+        guard text != "none" && !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { part in
+            let name = String(part).trimmingSpaces
+            guard let w = parseDuration(name), w > 0 else { throw RollupPolicyError("rollup level \(name) is not a duration") }
+            return RollupLevel(name: name, width: w)
         }
+    }
+
+    /// `raw=30d,5m=400d`; empty keeps everything forever.
+    public static func parseRetention(_ text: String) throws -> [String: Int64] {
         var ret: [String: Int64] = [:]
-        for item in retention.split(separator: ",") where !item.isEmpty {
+        for item in text.split(separator: ",") where !item.isEmpty {
             let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
             guard kv.count == 2, let age = parseDuration(kv[1]), age > 0 else {
                 throw RollupPolicyError("retention entry '\(item)' must be LEVEL=DURATION, e.g. raw=30d")
             }
             ret[kv[0]] = age
         }
-        return try RollupPolicy(levels: ls, retention: ret)
+        return ret
     }
 }
 

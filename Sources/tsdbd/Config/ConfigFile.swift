@@ -1,8 +1,6 @@
 import TSSupport
+import Configuration
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import TSEngine
 
 /// `--config FILE`: a TOML file whose top-level keys are tsdbd's flag names (without `--`), plus
@@ -21,9 +19,8 @@ import TSEngine
 /// measurement-levels = ["^df_=1h", "^ping_=none"]
 /// ```
 ///
-/// Precedence: flags, then `TSDBD_*` environment variables, then the file, then defaults. The
-/// file's top-level values are applied as environment variables that are not already set, before
-/// the flags are parsed.
+/// Precedence: flags, then `TSDBD_*` environment variables, then the file, then defaults
+/// (`DaemonConfig.load`).
 enum ConfigFile {
     /// A parsed file: top-level keys and per-database tables.
     struct Contents {
@@ -46,34 +43,18 @@ enum ConfigFile {
             case .strings(let a): a.joined(separator: ";")
             }
         }
+
+        /// The value as a setting (lists stay lists; everything else is its flag text).
+        var content: ConfigContent {
+            if case .strings(let a) = self { return .stringArray(a) }
+            return .string(flagText)
+        }
     }
 
     struct ParseError: Error, CustomStringConvertible {
         let line: Int
         let message: String
         var description: String { "config line \(line): \(message)" }
-    }
-
-    /// Finds `--config FILE` (or `--config=FILE`, or TSDBD_CONFIG) in the arguments.
-    static func path(in args: [String]) -> String? {
-        for (i, a) in args.enumerated() {
-            if a == "--config", i + 1 < args.count { return args[i + 1] }
-            if a.hasPrefix("--config=") { return String(a.dropFirst("--config=".count)) }
-        }
-        if let e = getenv("TSDBD_CONFIG") { return String(cString: e) }
-        return nil
-    }
-
-    /// Loads the file and exports its top-level keys as `TSDBD_*` variables not already set.
-    static func apply(path: String, knownKeys: Set<String>) throws -> Contents {
-        let b = try FileSystem.posix.readFile(path)
-        let c = try parse(String(decoding: b, as: UTF8.self))
-        for (k, v) in c.top {
-            guard knownKeys.contains(k) else { throw ParseError(line: 0, message: "unknown key '\(k)' (keys are tsdbd's flag names)") }
-            let env = "TSDBD_" + k.uppercased().replacingOccurrences(of: "-", with: "_")
-            if getenv(env) == nil { setenv(env, v.flagText, 1) }
-        }
-        return c
     }
 
     /// A TOML subset: comments, `key = value` with basic or literal strings, integers, booleans
@@ -194,14 +175,15 @@ enum ConfigFile {
     }
 
     /// Per-database rollup policies from `[database.NAME]` tables.
-    static func databasePolicies(_ c: Contents, defaults: (levels: String, retention: String)) throws -> [String: RollupPolicy] {
+    static func databasePolicies(_ c: Contents, defaults: RollupPolicy) throws -> [String: RollupPolicy] {
         var out: [String: RollupPolicy] = [:]
         for (db, keys) in c.databases {
             for k in keys.keys where !["rollup-levels", "retention", "measurement-levels"].contains(k) {
                 throw ParseError(line: 0, message: "[database.\(db)]: unknown key '\(k)' (rollup-levels, retention, measurement-levels)")
             }
-            var p = try RollupPolicy.parse(levels: keys["rollup-levels"]?.flagText ?? defaults.levels,
-                                           retention: keys["retention"]?.flagText ?? defaults.retention)
+            let levels = try keys["rollup-levels"].map { try RollupPolicy.parseLevels($0.flagText) } ?? defaults.levels
+            let retention = try keys["retention"].map { try RollupPolicy.parseRetention($0.flagText) } ?? defaults.retention
+            var p = try RollupPolicy(levels: levels, retention: retention)
             if case .strings(let overrides)? = keys["measurement-levels"] {
                 var list: [(pattern: CompiledRegex, levels: [String])] = []
                 for o in overrides {

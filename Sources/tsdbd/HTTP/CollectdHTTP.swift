@@ -1,8 +1,9 @@
-import TSSupport
 import CollectdProtocol
 import Hummingbird
 import NIOCore
 import TSEngine
+import TSIngest
+import TSSupport
 
 /// `POST /collectd[?db=NAME]`: collectd's `write_http` plugin (JSON or command/PUTVAL format),
 /// mapped as the collectd listener maps binary packets (docs/api.md, docs/collectd.md).
@@ -11,7 +12,7 @@ extension HTTPAPI {
     static let collectdBatchSize = 10_000
 
     func collectdWrite(_ req: Request, _ ctx: TSContext) async throws -> Response {
-        var db = collectdDatabase
+        var db = collectd.database
         if let q = req.uri.queryParameters.get("db"), !q.isEmpty { db = String(q) }
         if !engine.options.createDatabaseOnWrite && !engine.databaseNames().contains(db) {
             return error(.notFound, "database not found: \"\(db)\"")
@@ -48,47 +49,30 @@ extension HTTPAPI {
             let format = body.withUnsafeBytes { WriteHTTPFormat.detect(contentType: req.headers[.contentType], body: $0) }
             reader = try WriteHTTPReader(body: body, format: format, now: now)
         } catch let e as WriteHTTPError {
-            counters.add(protocolName: "collectd_http", written: 0, parseErrors: 1, rejected: 0)
+            writer("collectd_http").parseErrors(1)
             return error(.badRequest, "unable to parse: \(e.message)")
         }
         body = []
         // Value lists are decoded and written in batches: memory stays bounded by the body plus
         // one batch, however many value lists the body holds.
-        let typesDB = collectdTypesDB
-        var written = 0
-        var rejected: [String] = []
-        var rejectedCount = 0
+        let ingester = CollectdIngester(database: db, typesDB: collectd.typesDB)
+        var writes = PipelinedWrites(writer: writer("collectd_http"))
+        defer { writes.cancel() }
         var batch = WriteBatch(database: db)
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            let b = batch
-            batch = WriteBatch(database: db)
-            let engine = self.engine
-            let r = try await onPool { try engine.append(b) }
-            written += r.written
-            rejectedCount += r.rejected.count
-            for x in r.rejected.prefix(max(0, 10 - rejected.count)) { rejected.append("\(x.error)") }
-        }
         do {
             while let m = reader.next() {
-                for p in influxPoints(m, typesDB: typesDB) {
-                    let key = SeriesKey(measurement: p.measurement, tags: p.tags.map { Tag($0.0, $0.1) }, field: "value")
-                    batch.append(key, p.time, Value.float(p.value))
+                ingester.append(m, to: &batch)
+                if batch.count >= HTTPAPI.collectdBatchSize {
+                    try await writes.submit(batch)
+                    batch = WriteBatch(database: db)
                 }
-                if batch.count >= HTTPAPI.collectdBatchSize { try await flush() }
             }
-            try await flush()
+            try await writes.submit(batch)
+            try await writes.settle()
         } catch let e where e is EngineError || e is FileSystemError {
             return engineFailure(e)
         }
-        let message = (errors: reader.errors, reasons: reader.reasons)
-        counters.add(protocolName: "collectd_http", written: written, parseErrors: message.errors, rejected: rejectedCount)
-        let dropped = message.errors + rejectedCount
-        if dropped > 0 {
-            var reasons = message.reasons.map { "unable to parse: \($0)" } + rejected
-            if reasons.count > 10 { reasons = Array(reasons.prefix(10)) }
-            return error(.badRequest, "partial write: \(reasons.joined(separator: "; ")) dropped=\(dropped)")
-        }
-        return Response(status: .noContent)
+        writes.parseErrors(reader.errors, reasons: reader.reasons)
+        return answer(writes.outcome)
     }
 }

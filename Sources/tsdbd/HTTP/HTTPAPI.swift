@@ -41,15 +41,14 @@ struct HTTPAPI: Sendable {
     let limits: HTTPLimits
     let logger: Logger
     let counters: Counters
-    /// Database for `POST /collectd` without `db` (the `--collectd-db` flag).
-    var collectdDatabase = "collectd"
-    /// types.db for `POST /collectd` (data-source names when a message carries none).
-    var collectdTypesDB = TypesDB.builtin
+    /// `POST /collectd`: the database without `db` (`--collectd-db`) and types.db (data-source
+    /// names when a message carries none).
+    let collectd: CollectdIngester
     /// Accounting reports (`/api/v1/accounting/*`).
-    var accounting = AccountingConfig()
-    var accountingStateDir = "./data/accounting"
+    let accounting: AccountingConfig
+    let accountingStateDir: String
     /// Set when `--auth-enabled`: every request but /ping and /health needs credentials.
-    var authenticator: Authenticator?
+    let authenticator: Authenticator?
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
@@ -114,34 +113,15 @@ struct HTTPAPI: Sendable {
                                             maxLineLength: limits.maxLineLength, batchSize: 10_000,
                                             maxTagsPerPoint: limits.maxTagsPerPoint)
         let inflater = gzip ? try GzipInflater(cap: limits.maxBodySize) : nil
+        var writes = PipelinedWrites(writer: writer(v2 ? "http_v2" : "http"))
+        defer { writes.cancel() }
         var received = 0
-        var written = 0
-        var rejected: [String] = []
-        var rejectedCount = 0
-        // One append in flight per request while the next batch is parsed: parsing (CPU on the
-        // cooperative pool) overlaps the engine's work and its fsync. Appends of one request
-        // stay in order (each waits for the previous), so a later duplicate still wins.
-        var inFlight: Task<AppendResult, Error>?
-        func settle() async throws {
-            guard let t = inFlight else { return }
-            inFlight = nil
-            let r = try await t.value
-            written += r.written
-            rejectedCount += r.rejected.count
-            for x in r.rejected.prefix(max(0, 10 - rejected.count)) { rejected.append("\(x.error)") }
-        }
-        func append(_ b: WriteBatch) async throws {
-            try await settle()
-            let engine = self.engine
-            inFlight = Task { try await onPool { try engine.append(b) } }
-        }
         do {
-            defer { inFlight?.cancel() }
             for try await chunk in req.body {
                 received += chunk.readableBytes
                 if !gzip && received > limits.maxBodySize {
-                    try? await settle()
-                    return refuseTooLarge(ctx, written: written, protocolName: v2 ? "http_v2" : "http")
+                    try? await writes.settle()
+                    return refuseTooLarge(ctx, written: writes.outcome.written, protocolName: writes.writer.protocolName)
                 }
                 var full: [WriteBatch] = []
                 try chunk.withUnsafeReadableBytes { raw in
@@ -151,28 +131,33 @@ struct HTTPAPI: Sendable {
                         ingester.feed(raw) { full.append($0) }
                     }
                 }
-                for b in full { try await append(b) }
+                for b in full { try await writes.submit(b) }
             }
-            if let last = ingester.finish() { try await append(last) }
-            try await settle()
+            if let last = ingester.finish() { try await writes.submit(last) }
+            try await writes.settle()
         } catch GzipInflater.Failure.tooLarge {
-            try? await settle()
-            return refuseTooLarge(ctx, written: written, protocolName: v2 ? "http_v2" : "http")
+            try? await writes.settle()
+            return refuseTooLarge(ctx, written: writes.outcome.written, protocolName: writes.writer.protocolName)
         } catch GzipInflater.Failure.corrupt(let why) {
-            try? await settle()
-            counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: 0, rejected: 0)
+            try? await writes.settle()
+            let written = writes.outcome.written
             return error(.badRequest, "gzip: \(why)" + (written > 0 ? " (the \(written) points before it were written)" : ""))
         } catch let e where e is EngineError || e is FileSystemError {
-            counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
+            writes.parseErrors(ingester.parseErrors, reasons: ingester.reasons)
             return engineFailure(e)
         }
-        counters.add(protocolName: v2 ? "http_v2" : "http", written: written, parseErrors: ingester.parseErrors, rejected: rejectedCount)
-        let dropped = ingester.parseErrors + rejectedCount
-        if dropped > 0 {
-            var reasons = ingester.reasons.map { "unable to parse: \($0)" } + rejected
-            if reasons.count > 10 { reasons = Array(reasons.prefix(10)) }
-            return error(.badRequest, "partial write: \(reasons.joined(separator: "; ")) dropped=\(dropped)")
-        }
+        writes.parseErrors(ingester.parseErrors, reasons: ingester.reasons)
+        return answer(writes.outcome)
+    }
+
+    /// The write path for one protocol.
+    func writer(_ protocolName: String) -> EngineWriter {
+        EngineWriter(engine: engine, counters: counters, protocolName: protocolName, logger: logger)
+    }
+
+    /// 204, or InfluxDB's 400 `partial write: … dropped=N` when something was not written.
+    func answer(_ outcome: WriteOutcome) -> Response {
+        if let m = outcome.partialWriteMessage { return error(.badRequest, m) }
         return Response(status: .noContent)
     }
 
@@ -194,7 +179,7 @@ struct HTTPAPI: Sendable {
     /// the limit (chunked, or gzip inflating past it) has had its earlier batches written, as a
     /// connection dropped mid-body would: the answer says how many points.
     func refuseTooLarge(_ ctx: TSContext, written: Int = 0, protocolName: String = "http") -> Response {
-        counters.add(protocolName: protocolName, written: written, parseErrors: 0, rejected: 0, tooLarge: 1)
+        counters.add(protocolName: protocolName, written: 0, parseErrors: 0, rejected: 0, tooLarge: 1)
         let ch = ctx.channel
         ch.eventLoop.scheduleTask(in: .milliseconds(100)) { ch.close(promise: nil) }
         var r = error(.contentTooLarge, "Request Entity Too Large" + (written > 0
