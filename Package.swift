@@ -1,12 +1,16 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Linux only: the engine's file, socket and memory-mapping layer (TSSupport) calls Glibc
+// directly, and the daemon is tested on Debian. No Apple platform is declared because none is
+// supported.
+
 let package = Package(
     name: "tsengine",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "TSSupport", targets: ["TSSupport"]),
         .library(name: "TSEngine", targets: ["TSEngine"]),
+        .library(name: "TSIngest", targets: ["TSIngest"]),
         .library(name: "TSEncoding", targets: ["TSEncoding"]),
         .library(name: "GraphiteProtocol", targets: ["GraphiteProtocol"]),
         .library(name: "TSQuery", targets: ["TSQuery"]),

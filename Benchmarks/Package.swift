@@ -13,11 +13,20 @@
 // checked. See docs/benchmarks.md for what each benchmark measures and the figures measured so far.
 import PackageDescription
 
-let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+/// One benchmark suite: an executable using package-benchmark, BenchSupport and `products` of
+/// the root package, in Benchmarks/<name>.
+func suite(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchSupport"]
+            + products.map { .product(name: $0, package: "tsengine") },
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
 
 let package = Package(
     name: "tsengine-benchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         // The explicit trait list matters: the default traits also pull in a runtime interposer
         // package that the local package mirror does not carry, and resolution fails without it.
@@ -26,42 +35,16 @@ let package = Package(
     ],
     targets: [
         // Seeded data generators and helpers shared by the suites.
-        .target(name: "BenchSupport", path: "Sources/BenchSupport"),
+        .target(name: "BenchSupport", dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "TSSupport", package: "tsengine")],
+                path: "Sources/BenchSupport"),
         // Column codecs, CRC32C and block compression on synthetic monitoring data.
-        .executableTarget(
-            name: "CodecBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "TSEncoding", package: "tsengine"),
-                "BenchSupport",
-            ],
-            path: "Benchmarks/CodecBenchmarks",
-            plugins: [benchmarkPlugin]
-        ),
+        suite("CodecBenchmarks", ["TSEncoding"]),
         // The storage engine end to end: head + WAL appends, seal, reads, WAL replay, compaction.
-        .executableTarget(
-            name: "EngineBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "TSEngine", package: "tsengine"),
-                "BenchSupport",
-            ],
-            path: "Benchmarks/EngineBenchmarks",
-            plugins: [benchmarkPlugin]
-        ),
+        suite("EngineBenchmarks", ["TSEngine"]),
+        // The line-protocol parser and ingester on collectd-style lines.
+        suite("ParserBenchmarks", ["LineProtocol", "TSIngest"]),
         // Queries end to end (module TSQuery): InfluxQL parsing, W1-shaped queries on a small
         // dataset, and the 30-day rollup query against raw data on a cached 259 M-sample dataset.
-        .executableTarget(
-            name: "QueryBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "TSEngine", package: "tsengine"),
-                .product(name: "TSQuery", package: "tsengine"),
-                .product(name: "InfluxQL", package: "tsengine"),
-                "BenchSupport",
-            ],
-            path: "Benchmarks/QueryBenchmarks",
-            plugins: [benchmarkPlugin]
-        ),
+        suite("QueryBenchmarks", ["TSEngine", "TSQuery", "InfluxQL"]),
     ]
 )

@@ -13,7 +13,6 @@ func harness(_ product: String, _ target: String, _ libraries: [String]) -> [Tar
 
 let package = Package(
     name: "tsengine-fuzz",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lineprotocol", targets: ["FuzzLineProtocol"]),
         .executable(name: "collectd", targets: ["FuzzCollectd"]),

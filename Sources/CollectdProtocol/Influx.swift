@@ -14,6 +14,11 @@ public func influxPoints(_ vl: CollectdValueList, typesDB: TypesDB) -> [Collectd
     if let ds = typesDB.dataSources(for: vl.type), ds.count == vl.values.count {
         names = ds.map { $0.name }
     }
+    return influxPoints(vl, dataSourceNames: names)
+}
+
+/// The mapping with the data-source names given (nil: `value`, or the index for several values).
+func influxPoints(_ vl: CollectdValueList, dataSourceNames names: [String]?) -> [CollectdInfluxPoint] {
     var tags: [(String, String)] = []
     if !vl.host.isEmpty { tags.append(("host", vl.host)) }
     if !vl.pluginInstance.isEmpty { tags.append(("instance", vl.pluginInstance)) }

@@ -421,17 +421,5 @@ public func influxPoints(_ m: WriteHTTPValueList, typesDB: TypesDB) -> [Collectd
     guard let names = m.dsNames, names.count == m.valueList.values.count else {
         return influxPoints(m.valueList, typesDB: typesDB)
     }
-    let vl = m.valueList
-    var tags: [(String, String)] = []
-    if !vl.host.isEmpty { tags.append(("host", vl.host)) }
-    if !vl.pluginInstance.isEmpty { tags.append(("instance", vl.pluginInstance)) }
-    if !vl.type.isEmpty { tags.append(("type", vl.type)) }
-    if !vl.typeInstance.isEmpty { tags.append(("type_instance", vl.typeInstance)) }
-    var out: [CollectdInfluxPoint] = []
-    for (i, v) in vl.values.enumerated() {
-        let value = v.doubleValue
-        guard value.isFinite else { continue }
-        out.append((measurement: vl.plugin + "_" + names[i], tags: tags, value: value, time: vl.time))
-    }
-    return out
+    return influxPoints(m.valueList, dataSourceNames: names)
 }

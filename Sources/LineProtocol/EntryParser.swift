@@ -170,14 +170,89 @@ final class ParserCore {
     /// `end`. `eof` says that `end` is the real end of the input; otherwise reaching `end` before the
     /// entry is complete yields `.incomplete`. On return `next` is where the following entry starts and
     /// `newlines` counts the newline bytes consumed.
+    ///
+    /// The steps a reader can name, each returning the entry's kind when it ends the entry (a blank
+    /// line, a failure, more data needed) and nil to go on: `skipBlankOrComment`, `measurement`,
+    /// `tagSet`, `fieldSet` (with `fieldValue` per field), `timestampAndLineEnd`.
+    @inline(__always)
     func parseEntry(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, eof: Bool) -> EntryKind {
-        let tbl = classTable
-        var i = start
-        var nl = 0
         newlines = 0
+        var c = EntryCursor(p: p, start: start, end: end, eof: eof)
+        if let k = skipBlankOrComment(&c) { return k }
+        if let k = measurement(&c) { return k }
+        if let k = tagSet(&c) { return k }
+        if let k = fieldSet(&c) { return k }
+        if let k = timestampAndLineEnd(&c) { return k }
+        if c.fieldCount == 0 {
+            // only possible when every field was named `time` and dropped (InfluxDB 1.x rule);
+            // the line terminator is already consumed, so the entry ends here.
+            failureKeyStart = 0; failureKeyEnd = 0
+            failure = .timeFieldKey
+            next = c.i
+            newlines = c.nl
+            return .failed
+        }
+        pointMeasurement = c.measurement
+        pointMeasurementCount = c.measurementCount
+        pointTagCount = c.tagCount
+        pointFieldCount = c.fieldCount
+        pointTimestamp = c.timestamp
+        next = c.i
+        newlines = c.nl
+        return .point
+    }
 
-        // Leading spaces, then a blank line, a comment, or the measurement.
+    /// Where one entry's parse stands: the window, the position, and what has been read so far.
+    struct EntryCursor {
+        let p: UnsafePointer<UInt8>
+        let start: Int
+        let end: Int
+        let eof: Bool
+        var i: Int
+        /// Newlines consumed (inside string fields, then the line end).
+        var nl = 0
+        var scratchBase: UnsafeMutablePointer<UInt8>? = nil
+        var scratchUsed = 0
+        var measurement = UnsafePointer<UInt8>(bitPattern: 1)!
+        var measurementCount = 0
+        var tagCount = 0
+        var fieldCount = 0
+        var timestamp: Int64 = 0
+
+        init(p: UnsafePointer<UInt8>, start: Int, end: Int, eof: Bool) {
+            self.p = p
+            self.start = start
+            self.end = end
+            self.eof = eof
+            i = start
+        }
+
+        /// At the window's end: `.incomplete` unless the input really ends here.
+        @inline(__always)
+        var atEnd: Bool { i == end }
+    }
+
+    /// `fail` at the cursor's window.
+    @inline(__always)
+    func fail(_ c: EntryCursor, _ f: Failure, at: Int, keyed: Bool = false) -> EntryKind {
+        fail(c.p, f, at: at, end: c.end, eof: c.eof, nl: c.nl, keyed: keyed)
+    }
+
+    /// p[s..<e] with its escapes removed (into the scratch buffer) when `escaped`, else in place.
+    @inline(__always)
+    func unescaped(_ c: inout EntryCursor, _ s: Int, _ e: Int, escaped: Bool, equalsToo: Bool) -> (UnsafePointer<UInt8>, Int) {
+        guard escaped else { return (UnsafePointer(c.p + s), e - s) }
+        if c.scratchBase == nil { c.scratchBase = ensureScratch(c.end - c.start) }
+        return unescape(c.p, s, e, into: c.scratchBase!, &c.scratchUsed, equalsToo: equalsToo)
+    }
+
+    /// Leading spaces, then a blank line or a comment (which end the entry), or the measurement's start.
+    @inline(__always)
+    func skipBlankOrComment(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
+        var i = c.i
         while i < end && p[i] == kSpace { i += 1 }
+        c.i = i
         if i == end {
             if !eof { return .incomplete }
             next = end
@@ -197,158 +272,132 @@ final class ParserCore {
                     return .skipped
                 }
                 // solitary CR: not a valid start of a measurement
-                return fail(p, .invalidMeasurementStart(kReturn), at: i, end: end, eof: eof, nl: 0)
+                return fail(c, .invalidMeasurementStart(kReturn), at: i)
             }
             if !eof { return .incomplete }
             next = end
             return .skipped
         }
-        if first == kHash {
-            var j = i + 1
-            while j < end && tbl[Int(p[j])] & ByteClass.control == 0 { j += 1 }
-            if j == end {
+        guard first == kHash else { return nil }
+        var j = i + 1
+        while j < end && tbl[Int(p[j])] & ByteClass.control == 0 { j += 1 }
+        if j == end {
+            if !eof { return .incomplete }
+            next = end
+            return .skipped
+        }
+        let b = p[j]
+        if b == kNewline {
+            next = j + 1
+            newlines = 1
+            return .skipped
+        }
+        if b == kReturn {
+            if j + 1 < end {
+                if p[j + 1] == kNewline {
+                    next = j + 2
+                    newlines = 1
+                    return .skipped
+                }
+            } else {
                 if !eof { return .incomplete }
                 next = end
                 return .skipped
             }
-            let c = p[j]
-            if c == kNewline {
-                next = j + 1
-                newlines = 1
-                return .skipped
-            }
-            if c == kReturn {
-                if j + 1 < end {
-                    if p[j + 1] == kNewline {
-                        next = j + 2
-                        newlines = 1
-                        return .skipped
-                    }
-                } else {
-                    if !eof { return .incomplete }
-                    next = end
-                    return .skipped
-                }
-            }
-            return fail(p, .invalidComment, at: i, end: end, eof: eof, nl: 0)
         }
+        return fail(c, .invalidComment, at: i)
+    }
 
-        var scratchBase: UnsafeMutablePointer<UInt8>? = nil
-        var scratchUsed = 0
-        let windowLength = end - start
-
-        // ---- measurement
+    /// The measurement: up to an unescaped comma or space.
+    @inline(__always)
+    func measurement(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
+        var i = c.i
         let mStart = i
         var flags: UInt8 = 0
-        do {
-            let mask = ByteClass.measurementStop | ByteClass.backslash | ByteClass.high
-            while true {
-                skipPlain(p, &i, end, tbl, mask)
-                if i >= end { break }
-                let c = p[i]
-                if tbl[Int(c)] & ByteClass.measurementStop != 0 { break }
-                if c == kBackslash {
-                    if i + 1 < end {
-                        let n = p[i + 1]
-                        if n == kComma || n == kSpace { flags |= 1; i += 2 } else { i += 1 }
-                        continue
-                    }
-                    if !eof { i = end; break }
-                    i += 1
+        let mask = ByteClass.measurementStop | ByteClass.backslash | ByteClass.high
+        while true {
+            skipPlain(p, &i, end, tbl, mask)
+            if i >= end { break }
+            let b = p[i]
+            if tbl[Int(b)] & ByteClass.measurementStop != 0 { break }
+            if b == kBackslash {
+                if i + 1 < end {
+                    let n = p[i + 1]
+                    if n == kComma || n == kSpace { flags |= 1; i += 2 } else { i += 1 }
                     continue
                 }
-                flags |= 2
+                if !eof { i = end; break }
                 i += 1
+                continue
             }
+            flags |= 2
+            i += 1
         }
+        c.i = i
         if i == end && !eof { return .incomplete }
         measurementStart = mStart
         measurementEnd = i
         if i == mStart {
-            if i == end || p[i] == kComma { return fail(p, .missingMeasurement, at: i, end: end, eof: eof, nl: 0) }
-            return fail(p, .invalidMeasurementStart(p[i]), at: i, end: end, eof: eof, nl: 0)
+            if i == end || p[i] == kComma { return fail(c, .missingMeasurement, at: i) }
+            return fail(c, .invalidMeasurementStart(p[i]), at: i)
         }
-        var measurement = UnsafePointer(p + mStart)
-        var measurementCount = i - mStart
-        if flags & 1 != 0 {
-            if scratchBase == nil { scratchBase = ensureScratch(windowLength) }
-            let r = unescape(p, mStart, i, into: scratchBase!, &scratchUsed, equalsToo: false)
-            measurement = r.0; measurementCount = r.1
+        (c.measurement, c.measurementCount) = unescaped(&c, mStart, i, escaped: flags & 1 != 0, equalsToo: false)
+        if flags & 2 != 0 && !isValidUTF8(c.measurement, c.measurementCount) {
+            return fail(c, .invalidUTF8("measurement"), at: i)
         }
-        if flags & 2 != 0 && !isValidUTF8(measurement, measurementCount) {
-            return fail(p, .invalidUTF8("measurement"), at: i, end: end, eof: eof, nl: 0)
-        }
+        return nil
+    }
 
-        // ---- tags
+    /// `,key=value` pairs up to the space before the fields; sorted by key, duplicates refused.
+    @inline(__always)
+    func tagSet(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
+        let mStart = measurementStart
         var tagCount = 0
         var tagsSorted = true
         var tagBuf = tags
         while true {
-            if i == end {
+            if c.atEnd {
                 if !eof { return .incomplete }
-                return fail(p, .missingFields, at: i, end: end, eof: eof, nl: 0)
+                return fail(c, .missingFields, at: c.i)
             }
-            let c = p[i]
-            if c == kSpace { break }
-            if c != kComma {
-                return fail(p, .unexpectedAfterTag(c), at: i, end: end, eof: eof, nl: 0)
-            }
-            i += 1
-            if i == end {
+            let b = p[c.i]
+            if b == kSpace { break }
+            if b != kComma { return fail(c, .unexpectedAfterTag(b), at: c.i) }
+            c.i += 1
+            if c.atEnd {
                 if !eof { return .incomplete }
-                return fail(p, .missingTagKeyAfterComma, at: i, end: end, eof: eof, nl: 0)
+                return fail(c, .missingTagKeyAfterComma, at: c.i)
             }
-            let c1 = p[i]
-            if c1 == kSpace || c1 == kNewline || c1 == kReturn {
-                return fail(p, .missingTagKeyAfterComma, at: i, end: end, eof: eof, nl: 0)
-            }
+            let c1 = p[c.i]
+            if c1 == kSpace || c1 == kNewline || c1 == kReturn { return fail(c, .missingTagKeyAfterComma, at: c.i) }
             // tag key
-            let kStart = i
-            flags = 0
-            scanKey(p, &i, end, eof, tbl, ByteClass.keyStop, &flags)
-            if i == end && !eof { return .incomplete }
-            if i == kStart {
-                return fail(p, .missingTagKey, at: i, end: end, eof: eof, nl: 0)
+            let kStart = c.i
+            var kFlags: UInt8 = 0
+            scanKey(p, &c.i, end, eof, tbl, ByteClass.keyStop, &kFlags)
+            if c.atEnd && !eof { return .incomplete }
+            if c.i == kStart { return fail(c, .missingTagKey, at: c.i) }
+            if c.atEnd || p[c.i] != kEquals {
+                failureKeyStart = kStart; failureKeyEnd = c.i
+                return fail(c, .missingTagEquals, at: c.i, keyed: true)
             }
-            if i == end || p[i] != kEquals {
-                failureKeyStart = kStart; failureKeyEnd = i
-                return fail(p, .missingTagEquals, at: i, end: end, eof: eof, nl: 0, keyed: true)
-            }
-            let kEnd = i
-            let kFlags = flags
-            i += 1
+            let kEnd = c.i
+            c.i += 1
             // tag value
-            let vStart = i
-            flags = 0
-            scanKey(p, &i, end, eof, tbl, ByteClass.tagValueStop, &flags)
-            if i == end && !eof { return .incomplete }
-            if i == vStart {
+            let vStart = c.i
+            var vFlags: UInt8 = 0
+            scanKey(p, &c.i, end, eof, tbl, ByteClass.tagValueStop, &vFlags)
+            if c.atEnd && !eof { return .incomplete }
+            if c.i == vStart {
                 failureKeyStart = kStart; failureKeyEnd = kEnd
-                return fail(p, .missingTagValue, at: i, end: end, eof: eof, nl: 0, keyed: true)
+                return fail(c, .missingTagValue, at: c.i, keyed: true)
             }
-            var key = UnsafePointer(p + kStart)
-            var keyCount = kEnd - kStart
-            if kFlags & 1 != 0 {
-                if scratchBase == nil { scratchBase = ensureScratch(windowLength) }
-                let r = unescape(p, kStart, kEnd, into: scratchBase!, &scratchUsed, equalsToo: true)
-                key = r.0; keyCount = r.1
-            }
-            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) {
-                return fail(p, .invalidUTF8("tag key"), at: i, end: end, eof: eof, nl: 0)
-            }
-            var value = UnsafePointer(p + vStart)
-            var valueCount = i - vStart
-            if flags & 1 != 0 {
-                if scratchBase == nil { scratchBase = ensureScratch(windowLength) }
-                let r = unescape(p, vStart, i, into: scratchBase!, &scratchUsed, equalsToo: true)
-                value = r.0; valueCount = r.1
-            }
-            if flags & 2 != 0 && !isValidUTF8(value, valueCount) {
-                return fail(p, .invalidUTF8("tag value"), at: i, end: end, eof: eof, nl: 0)
-            }
-            if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) {
-                return fail(p, .timeTagKey, at: i, end: end, eof: eof, nl: 0)
-            }
+            let (key, keyCount) = unescaped(&c, kStart, kEnd, escaped: kFlags & 1 != 0, equalsToo: true)
+            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(c, .invalidUTF8("tag key"), at: c.i) }
+            let (value, valueCount) = unescaped(&c, vStart, c.i, escaped: vFlags & 1 != 0, equalsToo: true)
+            if vFlags & 2 != 0 && !isValidUTF8(value, valueCount) { return fail(c, .invalidUTF8("tag value"), at: c.i) }
+            if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) { return fail(c, .timeTagKey, at: c.i) }
             if tagCount == tagCapacity { growTags(); tagBuf = tags }
             tagBuf[tagCount] = TagSlot(key: key, keyCount: keyCount, value: value, valueCount: valueCount)
             if tagsSorted && tagCount > 0 {
@@ -357,255 +406,214 @@ final class ParserCore {
             }
             tagCount += 1
         }
-        // i is at the space ending the series key
-        if i - mStart > maxKeyLength {
-            return fail(p, .keyTooLong(i - mStart, maxKeyLength), at: i, end: end, eof: eof, nl: 0)
+        // c.i is at the space ending the series key
+        if c.i - mStart > maxKeyLength { return fail(c, .keyTooLong(c.i - mStart, maxKeyLength), at: c.i) }
+        if !tagsSorted, let dup = sortTags(tagBuf, tagCount) {
+            let s = tagBuf[dup]
+            failureKeyStart = 0; failureKeyEnd = 0
+            dupKey = String(decoding: UnsafeRawBufferPointer(start: s.key, count: s.keyCount), as: UTF8.self)
+            return fail(c, .duplicateTag, at: c.i)
         }
-        if !tagsSorted {
-            if let dup = sortTags(tagBuf, tagCount) {
-                let s = tagBuf[dup]
-                failureKeyStart = 0; failureKeyEnd = 0
-                dupKey = String(decoding: UnsafeRawBufferPointer(start: s.key, count: s.keyCount), as: UTF8.self)
-                return fail(p, .duplicateTag, at: i, end: end, eof: eof, nl: 0)
-            }
-        }
-        while i < end && p[i] == kSpace { i += 1 }
+        while c.i < end && p[c.i] == kSpace { c.i += 1 }
+        c.tagCount = tagCount
+        return nil
+    }
 
-        // ---- fields
+    /// `key=value` pairs separated by commas; a field named `time` is dropped or refused per the
+    /// time-key policy.
+    @inline(__always)
+    func fieldSet(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
         var fieldCount = 0
         var fieldBuf = fields
-        let floatScratch = self.floatScratch
-        fieldLoop: while true {
-            let kStart = i
-            flags = 0
-            scanKey(p, &i, end, eof, tbl, ByteClass.keyStop, &flags)
-            if i == end && !eof { return .incomplete }
-            if i == kStart {
-                if i == end { return fail(p, .missingFields, at: i, end: end, eof: eof, nl: nl) }
-                return fail(p, .invalidFieldKeyStart(p[i]), at: i, end: end, eof: eof, nl: nl)
+        while true {
+            let kStart = c.i
+            var kFlags: UInt8 = 0
+            scanKey(p, &c.i, end, eof, tbl, ByteClass.keyStop, &kFlags)
+            if c.atEnd && !eof { return .incomplete }
+            if c.i == kStart {
+                if c.atEnd { return fail(c, .missingFields, at: c.i) }
+                return fail(c, .invalidFieldKeyStart(p[c.i]), at: c.i)
             }
-            if i == end || p[i] != kEquals {
-                failureKeyStart = kStart; failureKeyEnd = i
-                return fail(p, .missingFieldEquals, at: i, end: end, eof: eof, nl: nl, keyed: true)
+            if c.atEnd || p[c.i] != kEquals {
+                failureKeyStart = kStart; failureKeyEnd = c.i
+                return fail(c, .missingFieldEquals, at: c.i, keyed: true)
             }
-            let kEnd = i
-            var key = UnsafePointer(p + kStart)
-            var keyCount = kEnd - kStart
-            if flags & 1 != 0 {
-                if scratchBase == nil { scratchBase = ensureScratch(windowLength) }
-                let r = unescape(p, kStart, kEnd, into: scratchBase!, &scratchUsed, equalsToo: true)
-                key = r.0; keyCount = r.1
-            }
-            if flags & 2 != 0 && !isValidUTF8(key, keyCount) {
-                return fail(p, .invalidUTF8("field key"), at: i, end: end, eof: eof, nl: nl)
-            }
-            i += 1
-            if i == end {
+            let kEnd = c.i
+            let (key, keyCount) = unescaped(&c, kStart, kEnd, escaped: kFlags & 1 != 0, equalsToo: true)
+            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(c, .invalidUTF8("field key"), at: c.i) }
+            c.i += 1
+            if c.atEnd {
                 if !eof { return .incomplete }
-                return fail(p, .missingFieldValue, at: i, end: end, eof: eof, nl: nl)
+                return fail(c, .missingFieldValue, at: c.i)
             }
             var slot = FieldSlot(key: key, keyCount: keyCount, kind: .float, bits: 0, double: 0, string: nil, stringCount: 0)
-            let c = p[i]
-            if c == kQuote {
-                i += 1
-                let sStart = i
-                var sFlags: UInt8 = 0
-                let mask = ByteClass.stringSpecial | ByteClass.high
-                while true {
-                    skipPlain(p, &i, end, tbl, mask)
-                    if i >= end { break }
-                    let b = p[i]
-                    if b == kQuote { break }
-                    if b == kBackslash {
-                        if i + 1 < end {
-                            let n = p[i + 1]
-                            if n == kQuote || n == kBackslash { sFlags |= 1; i += 2 } else { i += 1 }
-                            continue
-                        }
-                        if !eof { i = end; break }
-                        i += 1
-                        continue
-                    }
-                    if b == kNewline { nl += 1 } else { sFlags |= 2 }
-                    i += 1
-                }
-                if i == end {
-                    if !eof { return .incomplete }
-                    return fail(p, .unbalancedQuotes, at: i, end: end, eof: eof, nl: nl)
-                }
-                var sp = UnsafePointer(p + sStart)
-                var sc = i - sStart
-                if sFlags & 1 != 0 {
-                    if scratchBase == nil { scratchBase = ensureScratch(windowLength) }
-                    let r = unescapeString(p, sStart, i, into: scratchBase!, &scratchUsed)
-                    sp = r.0; sc = r.1
-                }
-                if sFlags & 2 != 0 && !isValidUTF8(sp, sc) {
-                    return fail(p, .invalidUTF8("string field value"), at: i, end: end, eof: eof, nl: nl)
-                }
-                i += 1 // closing quote
-                slot.kind = .string
-                slot.string = sp
-                slot.stringCount = sc
-            } else {
-                let vStart = i
-                skipPlain(p, &i, end, tbl, ByteClass.fieldValueStop)
-                if i == end && !eof { return .incomplete }
-                let vp = p + vStart
-                let vn = i - vStart
-                switch c {
-                case 0x30...0x39, 0x2D, 0x2E: // digit, '-', '.'
-                    let last = p[i - 1]
-                    if last == 0x69 { // i
-                        switch parseInt64(vp, vn - 1) {
-                        case .value(let v): slot.kind = .int; slot.bits = UInt64(bitPattern: v)
-                        case .invalid:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .invalidNumber, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        case .outOfRange:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .integerOutOfRange, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        }
-                    } else if last == 0x75 { // u
-                        switch parseUInt64(vp, vn - 1) {
-                        case .value(let v): slot.kind = .uint; slot.bits = v
-                        case .invalid:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .invalidNumber, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        case .outOfRange:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .unsignedOutOfRange, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        }
-                    } else {
-                        switch parseFloat(vp, vn, floatScratch) {
-                        case .value(let v): slot.kind = .float; slot.double = v
-                        case .invalid:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .invalidNumber, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        case .outOfRange:
-                            failureKeyStart = kStart; failureKeyEnd = kEnd
-                            return fail(p, .floatOutOfRange, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                        }
-                    }
-                case 0x74, 0x54, 0x66, 0x46: // t T f F
-                    guard let b = parseBool(vp, vn) else {
-                        failureKeyStart = kStart; failureKeyEnd = kEnd
-                        return fail(p, .invalidBoolean, at: i, end: end, eof: eof, nl: nl, keyed: true)
-                    }
-                    slot.kind = .bool
-                    slot.bits = b ? 1 : 0
-                case kSpace, kComma, kNewline, kReturn:
-                    return fail(p, .missingFieldValue, at: vStart, end: end, eof: eof, nl: nl)
-                default:
-                    failureKeyStart = kStart; failureKeyEnd = kEnd
-                    return fail(p, .invalidFieldFormat, at: vStart, end: end, eof: eof, nl: nl, keyed: true)
-                }
-            }
+            if let k = fieldValue(&c, &slot, keyStart: kStart, keyEnd: kEnd) { return k }
             if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) {
-                if timeKeyPolicy == .reject {
-                    return fail(p, .timeFieldKey, at: i, end: end, eof: eof, nl: nl)
-                }
+                if timeKeyPolicy == .reject { return fail(c, .timeFieldKey, at: c.i) }
             } else {
                 if fieldCount == fieldCapacity { growFields(); fieldBuf = fields }
                 fieldBuf[fieldCount] = slot
                 fieldCount += 1
             }
-
             // after the value: ',', whitespace, or the end
-            if i == end {
+            if c.atEnd {
                 if !eof { return .incomplete }
-                break fieldLoop
+                break
             }
-            let a = p[i]
-            if a == kComma { i += 1; continue fieldLoop }
+            let a = p[c.i]
+            if a == kComma { c.i += 1; continue }
             if a != kSpace && a != kNewline && a != kReturn {
                 failureKeyStart = kStart; failureKeyEnd = kEnd
-                return fail(p, .unexpectedAfterField(a), at: i, end: end, eof: eof, nl: nl, keyed: true)
+                return fail(c, .unexpectedAfterField(a), at: c.i, keyed: true)
             }
-            break fieldLoop
+            break
         }
+        c.fieldCount = fieldCount
+        return nil
+    }
 
-        // ---- optional timestamp and the end of line
-        var timestamp = defaultTimestamp
-        eol: do {
-            while i < end && p[i] == kSpace { i += 1 }
-            if i == end {
+    /// One field value into `slot`: a quoted string, an integer (`i`), an unsigned (`u`), a float
+    /// or a boolean.
+    @inline(__always)
+    func fieldValue(_ c: inout EntryCursor, _ slot: inout FieldSlot, keyStart kStart: Int, keyEnd kEnd: Int) -> EntryKind? {
+        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
+        /// A failure that names the field's key.
+        func keyed(_ f: Failure, at: Int) -> EntryKind {
+            failureKeyStart = kStart; failureKeyEnd = kEnd
+            return fail(c, f, at: at, keyed: true)
+        }
+        let first = p[c.i]
+        if first == kQuote {
+            c.i += 1
+            let sStart = c.i
+            var sFlags: UInt8 = 0
+            let mask = ByteClass.stringSpecial | ByteClass.high
+            while true {
+                skipPlain(p, &c.i, end, tbl, mask)
+                if c.i >= end { break }
+                let b = p[c.i]
+                if b == kQuote { break }
+                if b == kBackslash {
+                    if c.i + 1 < end {
+                        let n = p[c.i + 1]
+                        if n == kQuote || n == kBackslash { sFlags |= 1; c.i += 2 } else { c.i += 1 }
+                        continue
+                    }
+                    if !eof { c.i = end; break }
+                    c.i += 1
+                    continue
+                }
+                if b == kNewline { c.nl += 1 } else { sFlags |= 2 }
+                c.i += 1
+            }
+            if c.atEnd {
                 if !eof { return .incomplete }
-                break eol
+                return fail(c, .unbalancedQuotes, at: c.i)
             }
-            if p[i] == kNewline { i += 1; nl += 1; break eol }
-            if p[i] == kReturn {
-                if i + 1 == end {
-                    if !eof { return .incomplete }
-                    i += 1
-                    break eol
+            var sp = UnsafePointer(p + sStart)
+            var sc = c.i - sStart
+            if sFlags & 1 != 0 {
+                if c.scratchBase == nil { c.scratchBase = ensureScratch(c.end - c.start) }
+                (sp, sc) = unescapeString(p, sStart, c.i, into: c.scratchBase!, &c.scratchUsed)
+            }
+            if sFlags & 2 != 0 && !isValidUTF8(sp, sc) { return fail(c, .invalidUTF8("string field value"), at: c.i) }
+            c.i += 1 // closing quote
+            slot.kind = .string
+            slot.string = sp
+            slot.stringCount = sc
+            return nil
+        }
+        let vStart = c.i
+        skipPlain(p, &c.i, end, tbl, ByteClass.fieldValueStop)
+        if c.atEnd && !eof { return .incomplete }
+        let vp = p + vStart
+        let vn = c.i - vStart
+        switch first {
+        case 0x30...0x39, 0x2D, 0x2E: // digit, '-', '.'
+            let last = p[c.i - 1]
+            if last == 0x69 { // i
+                switch parseInt64(vp, vn - 1) {
+                case .value(let v): slot.kind = .int; slot.bits = UInt64(bitPattern: v)
+                case .invalid: return keyed(.invalidNumber, at: c.i)
+                case .outOfRange: return keyed(.integerOutOfRange, at: c.i)
                 }
-                if p[i + 1] == kNewline { i += 2; nl += 1; break eol }
-            }
-            // timestamp
-            let tStart = i
-            while i < end {
-                let b = p[i]
-                if (b &- 0x30) <= 9 || b == 0x2D { i += 1 } else { break }
-            }
-            if i == end && !eof { return .incomplete }
-            if i == tStart { return fail(p, .badTimestamp, at: i, end: end, eof: eof, nl: nl) }
-            if i < end {
-                let b = p[i]
-                if b != kSpace && b != kNewline && b != kReturn {
-                    return fail(p, .badTimestamp, at: i, end: end, eof: eof, nl: nl)
+            } else if last == 0x75 { // u
+                switch parseUInt64(vp, vn - 1) {
+                case .value(let v): slot.kind = .uint; slot.bits = v
+                case .invalid: return keyed(.invalidNumber, at: c.i)
+                case .outOfRange: return keyed(.unsignedOutOfRange, at: c.i)
+                }
+            } else {
+                switch parseFloat(vp, vn, floatScratch) {
+                case .value(let v): slot.kind = .float; slot.double = v
+                case .invalid: return keyed(.invalidNumber, at: c.i)
+                case .outOfRange: return keyed(.floatOutOfRange, at: c.i)
                 }
             }
-            switch parseInt64(p + tStart, i - tStart) {
-            case .value(let v):
-                let unit = unitNanos
-                if unit == 1 {
-                    timestamp = v
-                } else {
-                    let (ns, overflow) = v.multipliedReportingOverflow(by: unit)
-                    if overflow { return fail(p, .timestampOutOfRange, at: i, end: end, eof: eof, nl: nl) }
-                    timestamp = ns
-                }
-            case .invalid:
-                return fail(p, .badTimestamp, at: i, end: end, eof: eof, nl: nl)
-            case .outOfRange:
-                return fail(p, .timestampOutOfRange, at: i, end: end, eof: eof, nl: nl)
+        case 0x74, 0x54, 0x66, 0x46: // t T f F
+            guard let b = parseBool(vp, vn) else { return keyed(.invalidBoolean, at: c.i) }
+            slot.kind = .bool
+            slot.bits = b ? 1 : 0
+        case kSpace, kComma, kNewline, kReturn:
+            return fail(c, .missingFieldValue, at: vStart)
+        default:
+            return keyed(.invalidFieldFormat, at: vStart)
+        }
+        return nil
+    }
+
+    /// The optional timestamp (in the parser's precision) and the line's end.
+    @inline(__always)
+    func timestampAndLineEnd(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof) = (c.p, c.end, c.eof)
+        c.timestamp = defaultTimestamp
+        if let k = lineEnd(&c) { return k == .point ? nil : k }
+        let tStart = c.i
+        while c.i < end {
+            let b = p[c.i]
+            if (b &- 0x30) <= 9 || b == 0x2D { c.i += 1 } else { break }
+        }
+        if c.atEnd && !eof { return .incomplete }
+        if c.i == tStart { return fail(c, .badTimestamp, at: c.i) }
+        if c.i < end {
+            let b = p[c.i]
+            if b != kSpace && b != kNewline && b != kReturn { return fail(c, .badTimestamp, at: c.i) }
+        }
+        switch parseInt64(p + tStart, c.i - tStart) {
+        case .value(let v):
+            let unit = unitNanos
+            if unit == 1 {
+                c.timestamp = v
+            } else {
+                let (ns, overflow) = v.multipliedReportingOverflow(by: unit)
+                if overflow { return fail(c, .timestampOutOfRange, at: c.i) }
+                c.timestamp = ns
             }
-            while i < end && p[i] == kSpace { i += 1 }
-            if i == end {
+        case .invalid: return fail(c, .badTimestamp, at: c.i)
+        case .outOfRange: return fail(c, .timestampOutOfRange, at: c.i)
+        }
+        if let k = lineEnd(&c) { return k == .point ? nil : k }
+        return fail(c, .badTimestamp, at: c.i)
+    }
+
+    /// Spaces then the end of the line (`\n`, `\r\n`, or the end of input): `.point` when
+    /// consumed, `.incomplete` when more data is needed, nil when something else follows.
+    @inline(__always)
+    func lineEnd(_ c: inout EntryCursor) -> EntryKind? {
+        let (p, end, eof) = (c.p, c.end, c.eof)
+        while c.i < end && p[c.i] == kSpace { c.i += 1 }
+        if c.atEnd { return eof ? .point : .incomplete }
+        if p[c.i] == kNewline { c.i += 1; c.nl += 1; return .point }
+        if p[c.i] == kReturn {
+            if c.i + 1 == end {
                 if !eof { return .incomplete }
-                break eol
+                c.i += 1
+                return .point
             }
-            if p[i] == kNewline { i += 1; nl += 1; break eol }
-            if p[i] == kReturn {
-                if i + 1 == end {
-                    if !eof { return .incomplete }
-                    i += 1
-                    break eol
-                }
-                if p[i + 1] == kNewline { i += 2; nl += 1; break eol }
-            }
-            return fail(p, .badTimestamp, at: i, end: end, eof: eof, nl: nl)
+            if p[c.i + 1] == kNewline { c.i += 2; c.nl += 1; return .point }
         }
-
-        if fieldCount == 0 {
-            // only possible when every field was named `time` and dropped (InfluxDB 1.x rule);
-            // the line terminator is already consumed, so the entry ends here.
-            failureKeyStart = 0; failureKeyEnd = 0
-            failure = .timeFieldKey
-            next = i
-            newlines = nl
-            return .failed
-        }
-
-        pointMeasurement = measurement
-        pointMeasurementCount = measurementCount
-        pointTagCount = tagCount
-        pointFieldCount = fieldCount
-        pointTimestamp = timestamp
-        next = i
-        newlines = nl
-        return .point
+        return nil
     }
 
     var dupKey = ""

@@ -38,6 +38,9 @@ public enum JSONValue: Sendable, Equatable {
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var objectValue: [(key: String, value: JSONValue)]? { if case .object(let o) = self { o } else { nil } }
+    /// A number's literal text.
+    public var numberText: String? { if case .number(let t) = self { t } else { nil } }
 
     /// An integer literal (no fraction, no exponent) that fits in Int64; nil otherwise.
     public var int64Value: Int64? {

@@ -28,6 +28,8 @@ struct Daemon {
     let collectd: CollectdIngester
     let collectdTypesSource: String
     let accounting: AccountingConfig
+    /// Where the accounting job keeps its watermark.
+    var accountingStateDir: String { config.dataDir + "/accounting" }
 
     init(_ config: DaemonConfig) throws {
         self.config = config
@@ -43,7 +45,7 @@ struct Daemon {
     // MARK: - Subsystems from settings
 
     static func authenticator(_ c: DaemonConfig) throws -> Authenticator? {
-        guard c.authEnabled, let path = c.authFile else { return nil }
+        guard let path = c.authFile else { return nil }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw DaemonConfig.Invalid("--auth-file: cannot read \(path)") }
         do { return Authenticator(try CredentialFile(parsing: text)) } catch {
             throw DaemonConfig.Invalid("--auth-file \(path): \(error); refusing to start")
@@ -51,7 +53,7 @@ struct Daemon {
     }
 
     static func tlsConfiguration(_ c: DaemonConfig) throws -> TLSConfiguration? {
-        guard let cert = c.tlsCert, let key = c.tlsKey else { return nil }
+        guard let (cert, key) = c.http.tls else { return nil }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(cert)
             guard !chain.isEmpty else { throw DaemonConfig.Invalid("--tls-cert \(cert): no certificate in the file") }
@@ -67,14 +69,14 @@ struct Daemon {
     /// The collectd parser (security level, users) and types table, and where the types came from.
     static func collectd(_ c: DaemonConfig) throws -> (CollectdIngester, String) {
         var auth: CollectdAuth? = nil
-        if let f = c.collectdAuthFile {
+        if let f = c.collectd.authFile {
             guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw DaemonConfig.Invalid("--collectd-auth-file: cannot read \(f)") }
             auth = CollectdAuth(file: text)
         }
         var typesDB = TypesDB.builtin
         var source = "built-in"
         let system = "/usr/share/collectd/types.db"
-        if let f = c.collectdTypesDB {
+        if let f = c.collectd.typesDB {
             guard let t = TypesDB(contentsOfFile: f) else { throw DaemonConfig.Invalid("--collectd-typesdb: cannot read \(f)") }
             typesDB = typesDB.merging(t)
             source = f
@@ -82,15 +84,15 @@ struct Daemon {
             typesDB = typesDB.merging(t)
             source = system
         }
-        let parser = CollectdParser(securityLevel: c.collectdSecurityLevel, auth: auth)
-        return (CollectdIngester(database: c.collectdDatabase, parser: parser, typesDB: typesDB), source)
+        let parser = CollectdParser(securityLevel: c.collectd.securityLevel, auth: auth)
+        return (CollectdIngester(database: c.collectd.database, parser: parser, typesDB: typesDB), source)
     }
 
     static func accounting(_ c: DaemonConfig) throws -> AccountingConfig {
         var a = AccountingConfig()
-        a.database = c.accountingDatabase
-        a.interval = c.accountingSampleInterval
-        if let path = c.accountingMapping {
+        a.database = c.accounting.database
+        a.interval = c.accounting.sampleInterval
+        if let path = c.accounting.mapping {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw DaemonConfig.Invalid("--accounting-mapping: cannot read \(path)")
             }
@@ -103,7 +105,7 @@ struct Daemon {
 
     func run() async throws {
         let logger = self.logger
-        var opts = config.engineOptions()
+        var opts = config.engine
         opts.log = { level, msg in
             switch level {
             case .debug: logger.debug("\(msg)")
@@ -122,13 +124,10 @@ struct Daemon {
         let r = engine.replayReport
         logger.info("engine open", metadata: ["wal_records_replayed": "\(r.records)", "wal_bytes_replayed": "\(r.bytes)",
                                                "databases": "\(engine.databaseNames())"])
-        let stateDir = config.dataDir + "/accounting"
-        let api = HTTPAPI(engine: engine, limits: config.limits, logger: logger, counters: counters, collectd: collectd,
-                          accounting: accounting, accountingStateDir: stateDir, authenticator: authenticator)
+        let api = HTTPAPI(daemon: self, engine: engine, counters: counters)
         let listeners: [any Service]
         do {
-            listeners = try await Listeners(config: config, engine: engine, counters: counters, collectd: collectd,
-                                            collectdTypesSource: collectdTypesSource, logger: logger).bind()
+            listeners = try await Listeners(daemon: self, engine: engine, counters: counters).bind()
         } catch {
             logger.error("cannot start listeners: \(error)")
             try? engine.close()
@@ -136,12 +135,12 @@ struct Daemon {
         }
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
             ExpectContinueHandler(),
-            RequestHeadTimeoutHandler(first: .nanoseconds(config.httpHeaderTimeout), idle: .nanoseconds(config.httpIdleTimeout),
+            RequestHeadTimeoutHandler(first: .nanoseconds(config.http.headerTimeout), idle: .nanoseconds(config.http.idleTimeout),
                                       onTimeout: { counters.addHeaderTimeout() }),
         ]))
         let scheme = tls == nil ? "http" : "https"
         let auth = authenticator.map { "on (\($0.credentials.count) credentials)" } ?? "off"
-        let addr = config.httpAddr
+        let addr = config.http.addr
         let app = Application(
             router: api.router(),
             server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
@@ -153,8 +152,8 @@ struct Daemon {
         // Services stop in reverse order: the HTTP server first (stop accepting, drain), then the
         // listeners (stop accepting, write what they hold), then the engine.
         var jobs: [any Service] = []
-        if let every = config.accountingInterval {
-            let job = try AccountingJob(engine: engine, config: accounting, stateDir: stateDir)
+        if let every = config.accounting.interval {
+            let job = try AccountingJob(engine: engine, config: accounting, stateDir: accountingStateDir)
             jobs.append(AccountingService(job: job, interval: .nanoseconds(every), logger: logger))
         }
         let group = ServiceGroup(

@@ -24,8 +24,8 @@ import Testing
     }
 
     @Test func roundTripEncryptedPacket() throws {
-        let payload = PacketBuilder.simple(host: "secret-host")
-        let part = encryptedPart(user: "admin", password: "admin", payload: payload)
+        let payload = CollectdPacketWriter.simple(host: "secret-host")
+        let part = CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: payload)
         for level in [SecurityLevel.none, .sign, .encrypt] {
             let r = parseAll(part, parser: CollectdParser(securityLevel: level, auth: auth))
             #expect(r.error == nil)
@@ -35,10 +35,10 @@ import Testing
     }
 
     @Test func wrongPasswordOrUnknownUser() {
-        let part = encryptedPart(user: "admin", password: "wrong", payload: PacketBuilder.simple())
+        let part = CollectdPacketWriter.encrypted(user: "admin", password: "wrong", payload: CollectdPacketWriter.simple())
         #expect(parseAll(part, parser: CollectdParser(securityLevel: .encrypt, auth: auth)).error
                 == .decryptionFailed(user: "admin"))
-        let other = encryptedPart(user: "eve", password: "x", payload: PacketBuilder.simple())
+        let other = CollectdPacketWriter.encrypted(user: "eve", password: "x", payload: CollectdPacketWriter.simple())
         #expect(parseAll(other, parser: CollectdParser(securityLevel: .none, auth: auth)).error == .unknownUser("eve"))
         #expect(parseAll(other, parser: CollectdParser(securityLevel: .none, auth: nil)).error == .unknownUser("eve"))
     }
@@ -54,14 +54,14 @@ import Testing
     }
 
     @Test func stateIsFreshInsideAndPartsContinueAfter() {
-        var outer = PacketBuilder()
+        var outer = CollectdPacketWriter()
         outer.string(CollectdPartType.host, "outer")
-        var inner = PacketBuilder()
+        var inner = CollectdPacketWriter()
         inner.string(CollectdPartType.plugin, "in")
         inner.values([.gauge(1)])
-        var tail = PacketBuilder()
+        var tail = CollectdPacketWriter()
         tail.values([.gauge(2)])
-        let p = outer.bytes + encryptedPart(user: "admin", password: "admin", payload: inner.bytes) + tail.bytes
+        let p = outer.bytes + CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: inner.bytes) + tail.bytes
         let r = parseAll(p, parser: CollectdParser(securityLevel: .none, auth: auth))
         #expect(r.error == nil)
         #expect(r.lists.count == 2)

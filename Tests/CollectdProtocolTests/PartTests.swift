@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct PartTests {
     @Test func everyIdentifierAndNumericPart() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.string(CollectdPartType.host, "host.example")
         b.number(CollectdPartType.time, 1_700_000_000)
         b.number(CollectdPartType.interval, 10)
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func allValueKinds() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.values([.counter(UInt64.max), .gauge(-2.25), .derive(Int64.min), .absolute(42)])
         let r = parseAll(b.bytes)
         #expect(r.error == nil)
@@ -33,8 +33,8 @@ import Testing
                              0, 0, 0, 0, 0, 0, 0x45, 0x40,
                              0, 0, 0, 0, 0, 0, 0x7a, 0x69,
                              0, 0, 0, 0, 0, 0, 0xf8, 0x7f]
-        var b = PacketBuilder()
-        b.raw(CollectdPartType.values, body)
+        var b = CollectdPacketWriter()
+        b.part(CollectdPartType.values, body)
         let r = parseAll(b.bytes)
         #expect(r.error == nil)
         let v = try #require(r.lists.first?.values)
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func stateCarriesBetweenValueParts() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.string(CollectdPartType.host, "h1")
         b.number(CollectdPartType.time, 100)
         b.string(CollectdPartType.plugin, "cpu")
@@ -73,10 +73,10 @@ import Testing
     }
 
     @Test func unknownPartsAreSkipped() throws {
-        var b = PacketBuilder()
-        b.raw(0x7777, [1, 2, 3])
+        var b = CollectdPacketWriter()
+        b.part(0x7777, [1, 2, 3])
         b.string(CollectdPartType.host, "h")
-        b.raw(0x0300, [])
+        b.part(0x0300, [])
         b.values([.gauge(1)])
         let r = parseAll(b.bytes)
         #expect(r.error == nil)
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func notificationPartsAreParsedButNotDelivered() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.number(CollectdPartType.severity, 4)
         b.string(CollectdPartType.message, "disk full")
         let r = parseAll(b.bytes)
@@ -93,38 +93,38 @@ import Testing
     }
 
     @Test func stringWithoutNulIsRejected() throws {
-        var b = PacketBuilder()
-        b.raw(CollectdPartType.host, Array("test".utf8))
+        var b = CollectdPacketWriter()
+        b.part(CollectdPartType.host, Array("test".utf8))
         #expect(parseAll(b.bytes).error == .missingNul(type: 0, offset: 0))
-        var e = PacketBuilder()
-        e.raw(CollectdPartType.plugin, [])
+        var e = CollectdPacketWriter()
+        e.part(CollectdPartType.plugin, [])
         #expect(parseAll(e.bytes).error == .missingNul(type: 2, offset: 0))
-        var ok = PacketBuilder()
-        ok.raw(CollectdPartType.host, [0])
+        var ok = CollectdPacketWriter()
+        ok.part(CollectdPartType.host, [0])
         ok.values([.gauge(0)])
         #expect(parseAll(ok.bytes).lists.first?.host == "")
     }
 
     @Test func numericPartMustBeEightBytes() throws {
-        var b = PacketBuilder()
-        b.raw(CollectdPartType.time, [0, 0, 0, 1])
+        var b = CollectdPacketWriter()
+        b.part(CollectdPartType.time, [0, 0, 0, 1])
         #expect(parseAll(b.bytes).error == .invalidPartLength(type: 1, offset: 0, length: 8))
     }
 
     @Test func valuesLengthMustMatchCount() throws {
-        var b = PacketBuilder()
-        b.raw(CollectdPartType.values, [0, 2, 1, 1] + [UInt8](repeating: 0, count: 8))
+        var b = CollectdPacketWriter()
+        b.part(CollectdPartType.values, [0, 2, 1, 1] + [UInt8](repeating: 0, count: 8))
         #expect(parseAll(b.bytes).error == .invalidValueCount(offset: 0, count: 2, length: 16))
-        var z = PacketBuilder()
-        z.raw(CollectdPartType.values, [0, 0])
+        var z = CollectdPacketWriter()
+        z.part(CollectdPartType.values, [0, 0])
         #expect(parseAll(z.bytes).error == .invalidValueCount(offset: 0, count: 0, length: 6))
-        var t = PacketBuilder()
-        t.raw(CollectdPartType.values, [0, 1, 9] + [UInt8](repeating: 0, count: 8))
+        var t = CollectdPacketWriter()
+        t.part(CollectdPartType.values, [0, 1, 9] + [UInt8](repeating: 0, count: 8))
         #expect(parseAll(t.bytes).error == .unknownValueType(code: 9, offset: 6))
     }
 
     @Test func badLengthsStopThePacketButKeepEarlierLists() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.string(CollectdPartType.host, "h")
         b.values([.gauge(1)])
         let goodLen = b.bytes.count
@@ -134,7 +134,7 @@ import Testing
         #expect(r.lists.count == 1)
         #expect(r.error == .invalidPartLength(type: 2, offset: goodLen, length: 2))
 
-        var c = PacketBuilder()
+        var c = CollectdPacketWriter()
         c.values([.gauge(1)])
         let at = c.bytes.count
         c.bytes += [0x00, 0x00, 0x00, 0x40, 0x41]  // length past the end

@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite struct RobustnessTests {
     static let sample: [UInt8] = {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.string(CollectdPartType.host, "host")
         b.number(CollectdPartType.timeHR, 1_546_167_635_576_736_987)
         b.string(CollectdPartType.plugin, "cpu")
@@ -16,8 +16,8 @@ import TestSupport
 
     @Test func truncatedAtEveryLength() {
         let auth = CollectdAuth(file: "admin: admin\n")
-        let signed = signedPacket(user: "admin", password: "admin", payload: Self.sample)
-        let enc = encryptedPart(user: "admin", password: "admin", payload: Self.sample)
+        let signed = CollectdPacketWriter.signed(user: "admin", password: "admin", payload: Self.sample)
+        let enc = CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: Self.sample)
         for packet in [Self.sample, signed, enc] {
             for level in [SecurityLevel.none, .sign, .encrypt] {
                 let parser = CollectdParser(securityLevel: level, auth: auth)
@@ -59,8 +59,8 @@ import TestSupport
     @Test func mutatedValidPacketsNeverCrash() {
         var rng = SplitMix64(seed: 42)
         let auth = CollectdAuth(file: "admin: admin")
-        let base = [Self.sample, signedPacket(user: "admin", password: "admin", payload: Self.sample),
-                    encryptedPart(user: "admin", password: "admin", payload: Self.sample)]
+        let base = [Self.sample, CollectdPacketWriter.signed(user: "admin", password: "admin", payload: Self.sample),
+                    CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: Self.sample)]
         for i in 0..<3000 {
             var p = base[i % 3]
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct SignatureTests {
     let auth = CollectdAuth(file: "# users\nadmin: admin\n  alice :  s3cret  \n")
-    let payload = PacketBuilder.simple()
+    let payload = CollectdPacketWriter.simple()
 
     @Test func collectdHMACVector() {
         // network_parse_test.c: HMAC-SHA-256(key "admin", "admin" + "collectd").
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func goodSignatureIsAccepted() throws {
-        let p = signedPacket(user: "alice", password: "s3cret", payload: payload)
+        let p = CollectdPacketWriter.signed(user: "alice", password: "s3cret", payload: payload)
         for level in [SecurityLevel.none, .sign] {
             let r = parseAll(p, parser: CollectdParser(securityLevel: level, auth: auth))
             #expect(r.error == nil)
@@ -30,25 +30,25 @@ import Testing
     }
 
     @Test func badMACIsRejected() {
-        var p = signedPacket(user: "admin", password: "admin", payload: payload)
+        var p = CollectdPacketWriter.signed(user: "admin", password: "admin", payload: payload)
         p[10] ^= 0x01
         #expect(parseAll(p, parser: CollectdParser(securityLevel: .sign, auth: auth)).error
                 == .signatureMismatch(user: "admin"))
         #expect(parseAll(p, parser: CollectdParser(securityLevel: .none, auth: auth)).error
                 == .signatureMismatch(user: "admin"))
         // Tampered payload.
-        var q = signedPacket(user: "admin", password: "admin", payload: payload)
+        var q = CollectdPacketWriter.signed(user: "admin", password: "admin", payload: payload)
         q[q.count - 1] ^= 0x40
         #expect(parseAll(q, parser: CollectdParser(securityLevel: .sign, auth: auth)).error
                 == .signatureMismatch(user: "admin"))
         // Wrong password on the sender side.
-        let w = signedPacket(user: "admin", password: "nope", payload: payload)
+        let w = CollectdPacketWriter.signed(user: "admin", password: "nope", payload: payload)
         #expect(parseAll(w, parser: CollectdParser(securityLevel: .sign, auth: auth)).error
                 == .signatureMismatch(user: "admin"))
     }
 
     @Test func unknownUser() {
-        let p = signedPacket(user: "mallory", password: "x", payload: payload)
+        let p = CollectdPacketWriter.signed(user: "mallory", password: "x", payload: payload)
         #expect(parseAll(p, parser: CollectdParser(securityLevel: .sign, auth: auth)).error == .unknownUser("mallory"))
         #expect(parseAll(p, parser: CollectdParser(securityLevel: .sign, auth: nil)).error == .unknownUser("mallory"))
         // Level none: unverifiable signatures are accepted and the rest is processed.

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func timeHRAndIntervalHRParts() throws {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.number(CollectdPartType.timeHR, 1_546_167_635_576_736_987)
         b.number(CollectdPartType.intervalHR, 10 << 30)
         b.values([.gauge(1)])
@@ -37,10 +37,10 @@ import Testing
     }
 
     @Test func secondsOutOfRangeThrows() {
-        var b = PacketBuilder()
+        var b = CollectdPacketWriter()
         b.number(CollectdPartType.time, UInt64.max)
         #expect(parseAll(b.bytes).error == .timeOutOfRange(type: 1, offset: 0))
-        var c = PacketBuilder()
+        var c = CollectdPacketWriter()
         c.number(CollectdPartType.timeHR, UInt64.max)
         #expect(parseAll(c.bytes).error == .timeOutOfRange(type: 8, offset: 0))
     }

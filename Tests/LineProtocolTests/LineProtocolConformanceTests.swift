@@ -1,9 +1,12 @@
 import Foundation
 import Testing
 import LineProtocol
+import TestSupport
+import TSSupport
 
 /// Runs the decode cases of influxdata/line-protocol-corpus (shipped next to the project in
-/// `../shared/conformance/`) through the parser. Skipped when the corpus is not there.
+/// `../shared/conformance/`) through the parser. Skipped when the corpus is not there, except
+/// under CI (`CI` set), where a missing corpus is a failure.
 @Suite struct LineProtocolConformanceTests {
     /// <package root>/../shared/conformance/line-protocol-corpus.json, where the package root is two
     /// levels above this file's directory (Tests/LineProtocolTests/).
@@ -16,6 +19,10 @@ import LineProtocol
 
     static var corpusExists: Bool { FileManager.default.fileExists(atPath: corpusPath) }
 
+    /// Runs when the corpus is there, and always under CI (where its absence fails the test).
+    static let corpusTrait = ConditionTrait.enabled(if: corpusExists || TestEnvironment.inCI,
+                                                    "line-protocol corpus not found next to the package (with CI set this is a failure)")
+
     struct Case {
         var key: String
         var input: [UInt8]
@@ -25,14 +32,14 @@ import LineProtocol
         var expected: [OwnedPoint]
     }
 
-    static func bytes(_ j: JSON?) -> [UInt8]? {
+    static func bytes(_ j: JSONValue?) -> [UInt8]? {
         guard let j else { return nil }
-        if let s = j.string { return Array(s.utf8) }
-        if let b = j["binary"]?.string, let d = Data(base64Encoded: b) { return Array(d) }
+        if let s = j.stringValue { return Array(s.utf8) }
+        if let b = j["binary"]?.stringValue, let d = Data(base64Encoded: b) { return Array(d) }
         return nil
     }
 
-    static func text(_ j: JSON?) -> String {
+    static func text(_ j: JSONValue?) -> String {
         String(decoding: bytes(j) ?? [], as: UTF8.self)
     }
 
@@ -48,13 +55,13 @@ import LineProtocol
         }
     }
 
-    static func value(_ j: JSON) -> OwnedFieldValue? {
-        guard let o = j.object, let (kind, v) = o.first else { return nil }
+    static func value(_ j: JSONValue) -> OwnedFieldValue? {
+        guard let o = j.objectValue, let (kind, v) = o.first else { return nil }
         switch kind {
-        case "float": return v.number.flatMap { Double($0) }.map { .float($0) }
-        case "int": return v.number.flatMap { Int64($0) }.map { .int($0) }
-        case "uint": return v.number.flatMap { UInt64($0) }.map { .uint($0) }
-        case "bool": return v.bool.map { .bool($0) }
+        case "float": return v.numberText.flatMap { Double($0) }.map { .float($0) }
+        case "int": return v.numberText.flatMap { Int64($0) }.map { .int($0) }
+        case "uint": return v.numberText.flatMap { UInt64($0) }.map { .uint($0) }
+        case "bool": return v.boolValue.map { .bool($0) }
         case "string": return bytes(v).map { .string(String(decoding: $0, as: UTF8.self)) }
         default: return nil
         }
@@ -62,29 +69,29 @@ import LineProtocol
 
     static func loadCases() throws -> [Case] {
         let data = try #require(FileManager.default.contents(atPath: corpusPath))
-        let root = try JSON.parse(Array(data))
-        let decode = try #require(root["decode"]?.object)
+        let root = try JSONReader.parse(Array(data))
+        let decode = try #require(root["decode"]?.objectValue)
         var cases: [Case] = []
         for (key, entry) in decode {
             let input = try #require(entry["input"])
             let output = try #require(entry["output"])
             let text = try #require(bytes(input["text"]))
-            let dt = try #require(input["defaultTime"]?.number.flatMap { Int64($0) })
-            let prec = try #require(precision(input["precision"]?.string ?? "1ns"))
+            let dt = try #require(input["defaultTime"]?.numberText.flatMap { Int64($0) })
+            let prec = try #require(precision(input["precision"]?.stringValue ?? "1ns"))
             var expected: [OwnedPoint] = []
-            let isError = output["error"]?.string.map { !$0.isEmpty } ?? false
+            let isError = output["error"]?.stringValue.map { !$0.isEmpty } ?? false
             if !isError {
-                for p in output["result"]?.array ?? [] {
-                    let tags = (p["tags"]?.array ?? []).map {
+                for p in output["result"]?.arrayValue ?? [] {
+                    let tags = (p["tags"]?.arrayValue ?? []).map {
                         OwnedPoint.Tag(key: Self.text($0["key"]), value: Self.text($0["value"]))
                     }
                     var fields: [OwnedPoint.Field] = []
-                    for f in p["fields"]?.array ?? [] {
+                    for f in p["fields"]?.arrayValue ?? [] {
                         let raw = try #require(f["value"])
                         let v = try #require(value(raw))
                         fields.append(.init(key: Self.text(f["key"]), value: v))
                     }
-                    let t = try #require(p["time"]?.number.flatMap { Int64($0) })
+                    let t = try #require(p["time"]?.numberText.flatMap { Int64($0) })
                     expected.append(OwnedPoint(measurement: Self.text(p["name"]), tags: tags, fields: fields, timestamp: t))
                 }
             }
@@ -129,8 +136,9 @@ import LineProtocol
         return "both accept, points differ"
     }
 
-    @Test(.enabled(if: corpusExists, "line-protocol corpus not found next to the package"))
+    @Test(corpusTrait)
     func decodeCorpusAgreement() throws {
+        try #require(Self.corpusExists, "corpus missing at \(Self.corpusPath) while CI is set")
         let cases = try Self.loadCases()
         #expect(cases.count > 6000)
         var agreed = 0
@@ -176,8 +184,9 @@ import LineProtocol
 
     /// Streaming must not change anything: every corpus input fed in one-byte chunks, and split in two
     /// at every offset, gives what the one-shot parse gives.
-    @Test(.enabled(if: corpusExists, "line-protocol corpus not found next to the package"))
+    @Test(corpusTrait)
     func corpusInputsStreamLikeWholeBuffers() throws {
+        try #require(Self.corpusExists, "corpus missing at \(Self.corpusPath) while CI is set")
         let cases = try Self.loadCases()
         for c in cases {
             let whole = parseWhole(c.input, precision: c.precision, defaultTime: c.defaultTime)

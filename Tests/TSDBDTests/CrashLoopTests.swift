@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// kill -9 of the real daemon under concurrent HTTP writes (scripts/crash-loop): the client keeps a
 /// ledger of acknowledged batches; after each SIGKILL at a random moment (sometimes during a
 /// flush) tsdbd restarts on the same data directory and every acknowledged point of every trial so
 /// far must be queryable with its value, none duplicated, none invented, in-flight batches whole or
 /// absent, and tsdbd must come up. 10 trials; TSDBD_CRASH_LOOP_TRIALS overrides (e.g. 1000).
-@Suite struct CrashLoopTests {
+@Suite(.tags(.slow)) struct CrashLoopTests {
     static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/crash-loop").standardized.path
     }

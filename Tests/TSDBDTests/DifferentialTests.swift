@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// tsdbd against InfluxDB 1.6 (Debian's influxd) on the same data: 200 InfluxQL statements must
 /// give equal results, except the justified differences listed in the script
 /// (docs/query-differences.md).
-@Suite struct DifferentialTests {
+@Suite(.tags(.slow)) struct DifferentialTests {
     static let influxd = "/usr/bin/influxd"
     static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Differential/differential.py").path

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import TSEngine
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ enum RealAgent {
     static let typesDB = "/usr/share/collectd/types.db"
 
     /// When `CI` is set, a missing client is a failure rather than a skip.
-    static var inCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
+    static var inCI: Bool { TestEnvironment.inCI }
 
     static var hasCollectd: Bool {
         FileManager.default.isExecutableFile(atPath: collectd) && FileManager.default.fileExists(atPath: typesDB)

@@ -69,7 +69,7 @@ struct FloatColumnTests {
     @Test func integralCounters() throws {
         var rng = SplitMix64(seed: 41)
         var x = 1.0e12
-        let v = (0..<720).map { _ -> Double in x += (rng.gauss(300, 60)).rounded(); return x }
+        let v = (0..<720).map { _ -> Double in x += (rng.gaussian(mean: 300, sd: 60)).rounded(); return x }
         let (c, b) = try Self.roundTrip(v)
         #expect(c == .integral)
         #expect(Double(b.count) / 720 <= 1.3)

@@ -1,32 +1,23 @@
-// Helpers shared by every test target: seeded random numbers, temporary directories, engine
+// Helpers shared by every test target (seeded random numbers are TSSupport.SplitMix64): temporary directories, engine
 // options for tests, a thread-safe switch for fault injection, and JSON access for assertions.
 import Foundation
+import Testing
 import TSEngine
-import TSSupport
+@_exported import TSSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Deterministic random numbers (SplitMix64), so random tests are reproducible.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Standard normal (Box–Muller).
-    public mutating func gauss(_ mean: Double, _ sd: Double) -> Double {
-        let u1 = Swift.max(unit(), 1e-300)
-        let u2 = unit()
-        return mean + sd * sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
-    }
-    public mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
+/// Where the tests run.
+public enum TestEnvironment {
+    /// True under CI (`CI` set to anything): tests that would skip for a missing tool or file fail.
+    public static var inCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
+}
+
+extension Testing.Tag {
+    /// Tests that take minutes (the kill -9 crash loop, the InfluxDB differential): `swift test
+    /// --skip 'CrashLoopTests|DifferentialTests'` leaves them out of the inner loop.
+    @Tag public static var slow: Self
 }
 
 /// A fresh temporary directory, removed when the value is dropped.

@@ -16,7 +16,6 @@ import BenchSupport
 import TSEncoding
 
 enum CodecMetric {
-    static let samplesPerSecond = BenchmarkMetric.custom("samples_per_s", polarity: .prefersLarger, useScalingFactor: false)
     static let bytesPerSample = BenchmarkMetric.custom("bytes_per_sample_x1000", polarity: .prefersSmaller, useScalingFactor: false)
     static let codecID = BenchmarkMetric.custom("codec_id", polarity: .prefersSmaller, useScalingFactor: false)
     static let bytesPerSecond = BenchmarkMetric.custom("bytes_per_s", polarity: .prefersLarger, useScalingFactor: false)
@@ -56,11 +55,11 @@ func configuration(_ metrics: [BenchmarkMetric]) -> Benchmark.Configuration {
 }
 
 func encodeConfiguration() -> Benchmark.Configuration {
-    configuration([CodecMetric.samplesPerSecond, CodecMetric.bytesPerSample, CodecMetric.codecID])
+    configuration([BenchMetric.samplesPerSecond, CodecMetric.bytesPerSample, CodecMetric.codecID])
 }
 
 func decodeConfiguration() -> Benchmark.Configuration {
-    configuration([CodecMetric.samplesPerSecond])
+    configuration([BenchMetric.samplesPerSecond])
 }
 
 /// A codec under test, erased to byte buffers so that one registration function serves all three
@@ -116,7 +115,7 @@ func registerColumn<Element: Equatable>(_ codec: ColumnCodec<Element>, pattern: 
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()  // the metric bookkeeping below is not the codec's time
         blackHole(c)
-        benchmark.measurement(CodecMetric.samplesPerSecond, perSecond(n, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(n, t1 - t0))
         benchmark.measurement(CodecMetric.bytesPerSample, bytesPerSampleX1000(out.count, n))
         benchmark.measurement(CodecMetric.codecID, Int(c))
     }
@@ -130,7 +129,7 @@ func registerColumn<Element: Equatable>(_ codec: ColumnCodec<Element>, pattern: 
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()  // the metric bookkeeping below is not the codec's time
         blackHole(decoded.count)
-        benchmark.measurement(CodecMetric.samplesPerSecond, perSecond(n, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(n, t1 - t0))
     }
 }
 

@@ -17,7 +17,6 @@ import BenchSupport
 import TSEngine
 
 enum EngineMetric {
-    static let samplesPerSecond = BenchmarkMetric.custom("samples_per_s", polarity: .prefersLarger, useScalingFactor: false)
     static let walBytesPerSample = BenchmarkMetric.custom("wal_bytes_per_sample_x1000", polarity: .prefersSmaller, useScalingFactor: false)
     static let fsyncsPerBatch = BenchmarkMetric.custom("fsyncs_per_batch", polarity: .prefersSmaller, useScalingFactor: false)
     static let segmentBytesPerSample = BenchmarkMetric.custom("segment_bytes_per_sample_x1000", polarity: .prefersSmaller, useScalingFactor: false)
@@ -55,7 +54,7 @@ func engineConfiguration(_ metrics: [BenchmarkMetric], allocations: AllocationTo
         timeUnits: .microseconds,
         // Unscaled counts and ×1000 ratios; rates in thousands.
         units: [.mallocCountTotal: .count, EngineMetric.walBytesPerSample: .count, EngineMetric.fsyncsPerBatch: .count,
-                EngineMetric.segmentBytesPerSample: .count, EngineMetric.samplesPerSecond: .kilo],
+                EngineMetric.segmentBytesPerSample: .count, BenchMetric.samplesPerSecond: .kilo],
         warmupIterations: warmup,
         maxDuration: maxDuration,
         maxIterations: maxIterations,
@@ -85,7 +84,7 @@ func registerBatchBuild() {
     var batch = WriteBatch(database: database, reservingCapacity: ingestSeries)
     Benchmark(
         "WriteBatch.append.hot_path.10k_series",
-        configuration: engineConfiguration([EngineMetric.samplesPerSecond], allocations: .exact, warmup: 3,
+        configuration: engineConfiguration([BenchMetric.samplesPerSecond], allocations: .exact, warmup: 3,
                                            maxIterations: 2_000, maxDuration: .seconds(1))
     ) { benchmark in
         batch.removeAll()
@@ -96,7 +95,7 @@ func registerBatchBuild() {
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()
         blackHole(batch.count)
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(ingestSeries, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(ingestSeries, t1 - t0))
     }
 }
 
@@ -108,7 +107,7 @@ func registerAppend(_ policy: SyncPolicy, name: String) {
     Benchmark(
         "Engine.append.\(name).10k_series_batch",
         configuration: engineConfiguration(
-            [EngineMetric.samplesPerSecond, EngineMetric.walBytesPerSample, EngineMetric.fsyncsPerBatch],
+            [BenchMetric.samplesPerSecond, EngineMetric.walBytesPerSample, EngineMetric.fsyncsPerBatch],
             allocations: .absolute(1_000), warmup: 5, maxIterations: 400, maxDuration: .seconds(4))
     ) { benchmark in
         // Not measured: the next step's batch.
@@ -123,7 +122,7 @@ func registerAppend(_ policy: SyncPolicy, name: String) {
         benchmark.stopMeasurement()
         precondition(r.written == ingestSeries)
         let after = walStats(engine)
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(ingestSeries, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(ingestSeries, t1 - t0))
         benchmark.measurement(EngineMetric.walBytesPerSample, bytesPerSampleX1000(Int(after.bytes - before.bytes), ingestSeries))
         benchmark.measurement(EngineMetric.fsyncsPerBatch, Int(after.fsyncs - before.fsyncs))
     } setup: {
@@ -148,7 +147,7 @@ func registerSeal() {
     Benchmark(
         "Engine.flush.1M_samples_10k_series",
         configuration: engineConfiguration(
-            [EngineMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
+            [BenchMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
             allocations: .percent(2), warmup: 1, maxIterations: 8, maxDuration: .seconds(25))
     ) { benchmark in
         let engine = state.engine!
@@ -161,7 +160,7 @@ func registerSeal() {
         try engine.flush()
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(samplesPerSeal, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(samplesPerSeal, t1 - t0))
         benchmark.measurement(EngineMetric.segmentBytesPerSample,
                               bytesPerSampleX1000(segmentBytes(engine) - before, samplesPerSeal))
     } setup: {
@@ -181,7 +180,7 @@ func registerRead() {
     let steps = 24 * 360
     Benchmark(
         "Engine.read.1_series_12_segments",
-        configuration: engineConfiguration([EngineMetric.samplesPerSecond], allocations: .exact, warmup: 5,
+        configuration: engineConfiguration([BenchMetric.samplesPerSecond], allocations: .exact, warmup: 5,
                                            maxIterations: 5_000, maxDuration: .seconds(1))
     ) { benchmark in
         let engine = state.engine!
@@ -191,7 +190,7 @@ func registerRead() {
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()
         precondition(cols.count == steps)
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(cols.count, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(cols.count, t1 - t0))
     } setup: {
         try state.open(.none)
         try state.series.write(to: state.engine!, steps: steps, stepsPerBatch: 100)
@@ -222,7 +221,7 @@ func registerReplay() {
     Benchmark(
         "Engine.init.WAL_replay_2M_samples",
         configuration: engineConfiguration(
-            [EngineMetric.samplesPerSecond, EngineMetric.walBytesPerSecond, EngineMetric.replayLoopBytesPerSecond],
+            [BenchMetric.samplesPerSecond, EngineMetric.walBytesPerSecond, EngineMetric.replayLoopBytesPerSecond],
             allocations: .percent(2), warmup: 1, maxIterations: 10, maxDuration: .seconds(15))
     ) { benchmark in
         let t0 = monotonicNanos()
@@ -233,7 +232,7 @@ func registerReplay() {
         guard engine.stats().databases.first?.headSamples == samples else {
             throw BenchmarkSetupError(description: "replayed \(engine.stats().databases.first?.headSamples ?? 0) samples, wrote \(samples)")
         }
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(samples, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(samples, t1 - t0))
         benchmark.measurement(EngineMetric.walBytesPerSecond, perSecond(report.bytes, t1 - t0))
         let wal = engine.stats().wal
         benchmark.measurement(EngineMetric.replayLoopBytesPerSecond, perSecond(Int(wal.replayedBytes), wal.replayNanos))
@@ -262,7 +261,7 @@ func registerCompaction() {
     Benchmark(
         "Engine.flushAndCompact.2_overlapping_segments_2M_samples",
         configuration: engineConfiguration(
-            [EngineMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
+            [BenchMetric.samplesPerSecond, EngineMetric.segmentBytesPerSample],
             allocations: .percent(2), warmup: 1, maxIterations: 6, maxDuration: .seconds(40))
     ) { benchmark in
         let engine = state.engine!
@@ -288,7 +287,7 @@ func registerCompaction() {
         // Overlapping steps carry independent 0-5 ms jitter, so about 1 in 6 of them repeat a
         // timestamp of the other set and collapse (newest wins); the rest interleave.
         let outputSamples = segmentSamples(engine) - olderSamples
-        benchmark.measurement(EngineMetric.samplesPerSecond, perSecond(inputSamples, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(inputSamples, t1 - t0))
         // The output segment replaced both inputs: its size is the new total minus the older ones.
         benchmark.measurement(EngineMetric.segmentBytesPerSample,
                               bytesPerSampleX1000(segmentBytes(engine) - older, outputSamples))

@@ -23,7 +23,6 @@ import TSEngine
 import TSQuery
 
 enum QueryMetric {
-    static let samplesPerSecond = BenchmarkMetric.custom("samples_per_s", polarity: .prefersLarger, useScalingFactor: false)
     static let rawBytesPerSample = BenchmarkMetric.custom("raw_bytes_per_sample_x1000", polarity: .prefersSmaller, useScalingFactor: false)
     static let rawBytes = BenchmarkMetric.custom("raw_segment_bytes", polarity: .prefersSmaller, useScalingFactor: false)
     static let level5mBytes = BenchmarkMetric.custom("level_5m_segment_bytes", polarity: .prefersSmaller, useScalingFactor: false)
@@ -50,7 +49,7 @@ func queryConfiguration(_ metrics: [BenchmarkMetric], allocations: AllocationTol
     .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal] + metrics,
         timeUnits: timeUnits,
-        units: [.mallocCountTotal: .count, QueryMetric.samplesPerSecond: .kilo, QueryMetric.rawBytesPerSample: .count,
+        units: [.mallocCountTotal: .count, BenchMetric.samplesPerSecond: .kilo, QueryMetric.rawBytesPerSample: .count,
                 QueryMetric.rawBytes: .count, QueryMetric.level5mBytes: .count, QueryMetric.level1hBytes: .count],
         warmupIterations: warmup,
         maxDuration: maxDuration,
@@ -105,7 +104,7 @@ func registerW1(_ name: String, query: String, samples: Int, series: Int, rows: 
     }
     Benchmark(
         name,
-        configuration: queryConfiguration([QueryMetric.samplesPerSecond], allocations: .percent(1), warmup: 3,
+        configuration: queryConfiguration([BenchMetric.samplesPerSecond], allocations: .percent(1), warmup: 3,
                                           maxIterations: maxIterations, maxDuration: .seconds(3))
     ) { benchmark in
         let executor = data.executor!
@@ -114,7 +113,7 @@ func registerW1(_ name: String, query: String, samples: Int, series: Int, rows: 
         let t1 = monotonicNanos()
         benchmark.stopMeasurement()
         _ = try shape(r)
-        benchmark.measurement(QueryMetric.samplesPerSecond, perSecond(samples, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(samples, t1 - t0))
     } setup: {
         try data.build()
         let r = try shape(try data.executor!.execute(query, database: database, options: options))
@@ -164,7 +163,7 @@ func registerRollup(_ rollupDataset: RollupDataset, _ name: String, query: Strin
     Benchmark(
         name,
         configuration: queryConfiguration(
-            [QueryMetric.samplesPerSecond, QueryMetric.rawBytesPerSample, QueryMetric.rawBytes, QueryMetric.level5mBytes,
+            [BenchMetric.samplesPerSecond, QueryMetric.rawBytesPerSample, QueryMetric.rawBytes, QueryMetric.level5mBytes,
              QueryMetric.level1hBytes],
             allocations: .percent(1), timeUnits: .milliseconds, warmup: warmup, maxIterations: maxIterations, maxDuration: maxDuration)
     ) { benchmark in
@@ -179,7 +178,7 @@ func registerRollup(_ rollupDataset: RollupDataset, _ name: String, query: Strin
             throw BenchmarkSetupError(description: "\(name): expected \(series) series × \(rows) rows from \(expectedLevel), got "
                 + "\(r.first?.series.count ?? 0) series, level \(r.first?.level ?? "nil"), error \(r.first?.error ?? "none")")
         }
-        benchmark.measurement(QueryMetric.samplesPerSecond, perSecond(samples, t1 - t0))
+        benchmark.measurement(BenchMetric.samplesPerSecond, perSecond(samples, t1 - t0))
         let s = rollupDataset.sizes!
         benchmark.measurement(QueryMetric.rawBytesPerSample, bytesPerSampleX1000(s.raw, s.rawSamples))
         benchmark.measurement(QueryMetric.rawBytes, s.raw)

@@ -1,51 +1,15 @@
 // Shared by the benchmark suites: a seeded random generator, the synthetic data patterns and a
 // monotonic clock. Everything here is deterministic for a given seed, so every run measures the
 // same bytes.
+@_exported import TSSupport
+import Benchmark
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-// MARK: - Randomness
-
-/// SplitMix64: tiny, fast, and the same sequence on every platform and Swift version
-/// (unlike `SystemRandomNumberGenerator`, which cannot be seeded).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Standard normal (Box–Muller; one of the pair is discarded to keep the sequence simple).
-    public mutating func gaussian(mean: Double = 0, sd: Double = 1) -> Double {
-        var u1 = unit()
-        if u1 < 1e-300 { u1 = 1e-300 }
-        let u2 = unit()
-        return mean + sd * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-
-    /// Exponential with the given mean.
-    public mutating func exponential(mean: Double) -> Double {
-        -mean * log(1 - unit())
-    }
-
-    /// Uniform integer in `range` (modulo bias is irrelevant here).
-    public mutating func int(in range: ClosedRange<Int64>) -> Int64 {
-        let span = UInt64(bitPattern: range.upperBound &- range.lowerBound) &+ 1
-        return range.lowerBound &+ Int64(bitPattern: span == 0 ? next() : next() % span)
-    }
-}
+// Randomness: TSSupport.SplitMix64 (re-exported).
 
 // MARK: - Data patterns
 
@@ -164,4 +128,12 @@ public func perSecond(_ units: Int, _ nanos: UInt64) -> Int {
 @inline(__always)
 public func bytesPerSampleX1000(_ bytes: Int, _ samples: Int) -> Int {
     Int((Double(bytes) * 1000 / Double(max(samples, 1))).rounded())
+}
+
+// MARK: - Metrics shared by the suites
+
+public enum BenchMetric {
+    /// Samples encoded / decoded / appended / sealed / read / replayed / compacted / queried per
+    /// second, timed around the call under test only.
+    public static let samplesPerSecond = BenchmarkMetric.custom("samples_per_s", polarity: .prefersLarger, useScalingFactor: false)
 }

@@ -23,39 +23,59 @@ struct DaemonConfig: Sendable {
         var description: String { message }
     }
 
+    /// The HTTP API: where, how large a body, when to give up on a slow client, TLS.
+    struct HTTPSettings: Sendable {
+        var addr: HostPort
+        var limits: HTTPLimits
+        var headerTimeout: Int64
+        var idleTimeout: Int64
+        var tls: (cert: String, key: String)?
+    }
+
+    /// Line protocol over UDP and TCP, into one database.
+    struct LineProtocolSettings: Sendable {
+        var udp: HostPort?
+        var tcp: HostPort?
+        var database: String
+    }
+
+    /// collectd's binary protocol over UDP (and the database of `POST /collectd`).
+    struct CollectdSettings: Sendable {
+        var addr: HostPort?
+        var database: String
+        var securityLevel: SecurityLevel
+        var authFile: String?
+        var typesDB: String?
+    }
+
+    /// Graphite plaintext over TCP, through compiled templates.
+    struct GraphiteSettings: Sendable {
+        var addr: HostPort?
+        var database: String
+        var parser: GraphiteParser
+    }
+
+    /// The accounting job: how often (nil: off), over which database, the agents' interval, the
+    /// mapping file for VMs without `vm_info`.
+    struct AccountingSettings: Sendable {
+        var interval: Int64?
+        var database: String
+        var sampleInterval: Int64
+        var mapping: String?
+    }
+
     var dataDir: String
-    var httpAddr: HostPort
-    var syncPolicy: SyncPolicy
-    var limits: HTTPLimits
-    var maxSeriesPerDatabase: Int
-    var createDatabaseOnWrite: Bool
-    var lineProtocolUDP: HostPort?
-    var lineProtocolTCP: HostPort?
-    var lineProtocolDatabase: String
-    var collectdAddr: HostPort?
-    var collectdDatabase: String
-    var collectdSecurityLevel: SecurityLevel
-    var collectdAuthFile: String?
-    var collectdTypesDB: String?
-    var graphiteAddr: HostPort?
-    var graphiteDatabase: String
-    /// The templates, compiled (the defaults when none are given).
-    var graphiteParser: GraphiteParser
-    var udpBufferSize: Int
-    var udpQueueSize: Int
-    var rollups: RollupPolicy
-    var databaseRollups: [String: RollupPolicy]
-    /// Nanoseconds between accounting runs; nil when off.
-    var accountingInterval: Int64?
-    var accountingDatabase: String
-    var accountingSampleInterval: Int64
-    var accountingMapping: String?
-    var authEnabled: Bool
+    /// The engine's options (fsync, series limit, database creation, rollups).
+    var engine: EngineOptions
+    var http: HTTPSettings
+    /// The credentials file, when authentication is on.
     var authFile: String?
-    var tlsCert: String?
-    var tlsKey: String?
-    var httpHeaderTimeout: Int64
-    var httpIdleTimeout: Int64
+    var lineProtocol: LineProtocolSettings
+    var collectd: CollectdSettings
+    var graphite: GraphiteSettings
+    /// SO_RCVBUF of UDP sockets (0: the system's) and the samples a UDP listener may queue.
+    var udp: (bufferSize: Int, queueSize: Int)
+    var accounting: AccountingSettings
     var logLevel: Logger.Level
     /// The `--config` file, when one was read.
     var configFile: String?
@@ -91,7 +111,7 @@ struct DaemonConfig: Sendable {
         var config = try DaemonConfig(SettingsReader(reader: reader))
         config.configFile = path
         do {
-            config.databaseRollups = try ConfigFile.databasePolicies(file, defaults: config.rollups)
+            config.engine.databaseRollups = try ConfigFile.databasePolicies(file, defaults: config.engine.rollups)
         } catch {
             throw Invalid("--config \(path ?? ""): \(error)")
         }
@@ -148,58 +168,25 @@ struct DaemonConfig: Sendable {
     init(_ s: SettingsReader) throws {
         typealias K = DaemonSettings
         dataDir = try s.required(K.dataDir)
-        httpAddr = try s.address(K.httpAddr, allowOff: false)!
+        engine = EngineOptions()
         let fsync = try s.required(K.fsync)
         guard let policy = SyncPolicy(parsing: fsync) else { throw Invalid("--fsync must be always, none or interval:DURATION (e.g. interval:100ms)") }
-        syncPolicy = policy
-        limits = HTTPLimits(maxBodySize: try s.int(K.maxBodySize, atLeast: 1), maxLineLength: try s.int(K.maxLineLength, atLeast: 1),
-                            maxTagsPerPoint: try s.int(K.maxTagsPerPoint, atLeast: 0))
-        maxSeriesPerDatabase = try s.int(K.maxSeries, atLeast: 0)
-        createDatabaseOnWrite = try s.bool(K.createDatabaseOnWrite)
-        lineProtocolUDP = try s.address(K.lpUDPAddr)
-        lineProtocolTCP = try s.address(K.lpTCPAddr)
-        lineProtocolDatabase = try s.required(K.lpDB)
-        collectdAddr = try s.address(K.collectdAddr)
-        collectdDatabase = try s.required(K.collectdDB)
-        switch try s.required(K.collectdSecurityLevel) {
-        case "none": collectdSecurityLevel = .none
-        case "sign": collectdSecurityLevel = .sign
-        case "encrypt": collectdSecurityLevel = .encrypt
-        default: throw Invalid("--collectd-security-level must be none, sign or encrypt")
-        }
-        collectdAuthFile = s.path(K.collectdAuthFile)
-        if collectdSecurityLevel != .none && collectdAuthFile == nil && collectdAddr != nil {
-            throw Invalid("--collectd-security-level \(collectdSecurityLevel) needs --collectd-auth-file (the users' passwords); refusing to start")
-        }
-        collectdTypesDB = s.path(K.collectdTypesDB)
-        graphiteAddr = try s.address(K.graphiteAddr)
-        graphiteDatabase = try s.required(K.graphiteDB)
-        let templates = s.list(K.graphiteTemplate)
+        engine.syncPolicy = policy
+        engine.maxSeriesPerDatabase = try s.int(K.maxSeries, atLeast: 0)
+        engine.createDatabaseOnWrite = try s.bool(K.createDatabaseOnWrite)
         do {
-            graphiteParser = try GraphiteParser(templates: templates.isEmpty ? GraphiteTemplateMatcher.defaultSpecifications : templates,
-                                                separator: s.string(K.graphiteSeparator) ?? ".")
-        } catch {
-            throw Invalid("--graphite-template: \(error)")
-        }
-        udpBufferSize = try s.int(K.udpBufferSize, atLeast: 0)
-        udpQueueSize = try s.int(K.udpQueueSize, atLeast: 1)
-        do {
-            rollups = try RollupPolicy.parse(levels: s.string(K.rollupLevels) ?? "", retention: s.string(K.retention) ?? "")
+            engine.rollups = try RollupPolicy.parse(levels: s.string(K.rollupLevels) ?? "", retention: s.string(K.retention) ?? "")
         } catch {
             throw Invalid("--rollup-levels/--retention: \(error)")
         }
-        databaseRollups = [:]
-        let every = try s.required(K.accountingInterval)
-        if every == "off" {
-            accountingInterval = nil
-        } else {
-            guard let ns = parseDuration(every), ns > 0 else { throw Invalid("--accounting-interval must be a duration such as 5m, or off") }
-            accountingInterval = ns
-        }
-        accountingDatabase = try s.required(K.accountingDB)
-        accountingSampleInterval = try s.duration(K.accountingSampleInterval)
-        accountingMapping = s.path(K.accountingMapping)
-        authEnabled = try s.bool(K.authEnabled)
+        let limits = HTTPLimits(maxBodySize: try s.int(K.maxBodySize, atLeast: 1), maxLineLength: try s.int(K.maxLineLength, atLeast: 1),
+                                maxTagsPerPoint: try s.int(K.maxTagsPerPoint, atLeast: 0))
+        let (cert, key) = (s.path(K.tlsCert), s.path(K.tlsKey))
+        if (cert == nil) != (key == nil) { throw Invalid("--tls-cert and --tls-key go together") }
+        http = HTTPSettings(addr: try s.address(K.httpAddr, allowOff: false)!, limits: limits,
+                            headerTimeout: try s.duration(K.httpHeaderTimeout), idleTimeout: try s.duration(K.httpIdleTimeout),
+                            tls: cert.flatMap { c in key.map { (c, $0) } })
+        let authEnabled = try s.bool(K.authEnabled)
         authFile = s.path(K.authFile)
         if authEnabled && authFile == nil {
             throw Invalid("--auth-enabled needs --auth-file with at least one credential; refusing to start")
@@ -207,14 +194,41 @@ struct DaemonConfig: Sendable {
         if !authEnabled && authFile != nil {
             throw Invalid("--auth-file is given but --auth-enabled is not true; refusing to start open")
         }
-        tlsCert = s.path(K.tlsCert)
-        tlsKey = s.path(K.tlsKey)
-        if (tlsCert == nil) != (tlsKey == nil) { throw Invalid("--tls-cert and --tls-key go together") }
-        httpHeaderTimeout = try s.duration(K.httpHeaderTimeout)
-        httpIdleTimeout = try s.duration(K.httpIdleTimeout)
-        let level = try s.required(K.logLevel)
-        guard let l = Logger.Level(rawValue: level) else { throw Invalid("--log-level: unknown level \(level)") }
-        logLevel = l
+        lineProtocol = LineProtocolSettings(udp: try s.address(K.lpUDPAddr), tcp: try s.address(K.lpTCPAddr), database: try s.required(K.lpDB))
+        let level: SecurityLevel
+        switch try s.required(K.collectdSecurityLevel) {
+        case "none": level = .none
+        case "sign": level = .sign
+        case "encrypt": level = .encrypt
+        default: throw Invalid("--collectd-security-level must be none, sign or encrypt")
+        }
+        collectd = CollectdSettings(addr: try s.address(K.collectdAddr), database: try s.required(K.collectdDB), securityLevel: level,
+                                    authFile: s.path(K.collectdAuthFile), typesDB: s.path(K.collectdTypesDB))
+        if level != .none && collectd.authFile == nil && collectd.addr != nil {
+            throw Invalid("--collectd-security-level \(level) needs --collectd-auth-file (the users' passwords); refusing to start")
+        }
+        let templates = s.list(K.graphiteTemplate)
+        do {
+            let parser = try GraphiteParser(templates: templates.isEmpty ? GraphiteTemplateMatcher.defaultSpecifications : templates,
+                                            separator: s.string(K.graphiteSeparator) ?? ".")
+            graphite = GraphiteSettings(addr: try s.address(K.graphiteAddr), database: try s.required(K.graphiteDB), parser: parser)
+        } catch let e as Invalid {
+            throw e
+        } catch {
+            throw Invalid("--graphite-template: \(error)")
+        }
+        udp = (try s.int(K.udpBufferSize, atLeast: 0), try s.int(K.udpQueueSize, atLeast: 1))
+        let every = try s.required(K.accountingInterval)
+        var interval: Int64? = nil
+        if every != "off" {
+            guard let ns = parseDuration(every), ns > 0 else { throw Invalid("--accounting-interval must be a duration such as 5m, or off") }
+            interval = ns
+        }
+        accounting = AccountingSettings(interval: interval, database: try s.required(K.accountingDB),
+                                        sampleInterval: try s.duration(K.accountingSampleInterval), mapping: s.path(K.accountingMapping))
+        let logLevel = try s.required(K.logLevel)
+        guard let l = Logger.Level(rawValue: logLevel) else { throw Invalid("--log-level: unknown level \(logLevel)") }
+        self.logLevel = l
     }
 
     /// Parses `HOST:PORT` (`[::1]:8086` for IPv6; an empty host is every address).
@@ -223,17 +237,6 @@ struct DaemonConfig: Sendable {
         var host = String(s[..<i])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return HostPort(host: host.isEmpty ? "0.0.0.0" : host, port: port)
-    }
-
-    /// The engine's options for these settings.
-    func engineOptions() -> EngineOptions {
-        var o = EngineOptions()
-        o.syncPolicy = syncPolicy
-        o.maxSeriesPerDatabase = maxSeriesPerDatabase
-        o.createDatabaseOnWrite = createDatabaseOnWrite
-        o.rollups = rollups
-        o.databaseRollups = databaseRollups
-        return o
     }
 }
 

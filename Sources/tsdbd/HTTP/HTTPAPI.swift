@@ -37,18 +37,16 @@ struct TSContext: RequestContext {
 /// The InfluxDB-1.x-compatible HTTP API (see docs/api.md).
 struct HTTPAPI: Sendable {
     static let version = "1.8.10-tsdbd-0.1"
+    /// The settings and what was built from them (credentials, collectd's types.db, accounting).
+    let daemon: Daemon
     let engine: Engine
-    let limits: HTTPLimits
-    let logger: Logger
     let counters: Counters
-    /// `POST /collectd`: the database without `db` (`--collectd-db`) and types.db (data-source
-    /// names when a message carries none).
-    let collectd: CollectdIngester
-    /// Accounting reports (`/api/v1/accounting/*`).
-    let accounting: AccountingConfig
-    let accountingStateDir: String
+    var limits: HTTPLimits { daemon.config.http.limits }
+    var logger: Logger { daemon.logger }
+    /// `POST /collectd`: the database without `db` (`--collectd-db`) and types.db.
+    var collectd: CollectdIngester { daemon.collectd }
     /// Set when `--auth-enabled`: every request but /ping and /health needs credentials.
-    let authenticator: Authenticator?
+    var authenticator: Authenticator? { daemon.authenticator }
 
     func router() -> Router<TSContext> {
         let router = Router(context: TSContext.self)
@@ -79,7 +77,7 @@ struct HTTPAPI: Sendable {
             return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
         }
         QueryAPI(engine: engine, api: self).register(router)
-        AccountingAPI(engine: engine, api: self, config: accounting, stateDir: accountingStateDir).register(router)
+        AccountingAPI(engine: engine, api: self, config: daemon.accounting, stateDir: daemon.accountingStateDir).register(router)
         router.get("api/v1/stats") { _, _ in json(.ok, StatsJSON.render(engine.stats())) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -10,12 +10,11 @@ import TSSupport
 /// (`EngineWriter`) through its protocol's ingester from TSIngest. A bind failure stops the
 /// start (the sockets already bound are closed).
 struct Listeners {
-    let config: DaemonConfig
+    let daemon: Daemon
     let engine: Engine
     let counters: Counters
-    let collectd: CollectdIngester
-    let collectdTypesSource: String
-    let logger: Logger
+    var config: DaemonConfig { daemon.config }
+    var logger: Logger { daemon.logger }
 
     func writer(_ protocolName: String) -> EngineWriter {
         EngineWriter(engine: engine, counters: counters, protocolName: protocolName, logger: logger)
@@ -25,22 +24,22 @@ struct Listeners {
         var services: [any Service] = []
         var bound: [any Channel] = []
         do {
-            if let a = config.lineProtocolUDP {
+            if let a = config.lineProtocol.udp {
                 let (s, ch) = try await lineProtocolUDP(a)
                 services.append(s)
                 bound.append(ch)
             }
-            if let a = config.collectdAddr {
+            if let a = config.collectd.addr {
                 let (s, ch) = try await collectdUDP(a)
                 services.append(s)
                 bound.append(ch)
             }
-            if let a = config.lineProtocolTCP {
+            if let a = config.lineProtocol.tcp {
                 let s = try await lineProtocolTCP(a)
                 services.append(s)
                 bound.append(s.server.channel)
             }
-            if let a = config.graphiteAddr {
+            if let a = config.graphite.addr {
                 let s = try await graphiteTCP(a)
                 services.append(s)
                 bound.append(s.server.channel)
@@ -55,9 +54,9 @@ struct Listeners {
     /// Line protocol (precision ns), whole lines per datagram.
     func lineProtocolUDP(_ a: DaemonConfig.HostPort) async throws -> (UDPListener, any Channel) {
         let w = writer("lp_udp")
-        let queue = WriteQueue(writer: w, maxPending: config.udpQueueSize)
-        let (db, limits, counters) = (config.lineProtocolDatabase, config.limits, counters)
-        let ch = try await UDPListener.bind(host: a.host, port: a.port, receiveBufferSize: config.udpBufferSize) { raw in
+        let queue = WriteQueue(writer: w, maxPending: config.udp.queueSize)
+        let (db, limits, counters) = (config.lineProtocol.database, config.http.limits, counters)
+        let ch = try await UDPListener.bind(host: a.host, port: a.port, receiveBufferSize: config.udp.bufferSize) { raw in
             counters.addPacket(protocolName: "lp_udp")
             let ingester = LineProtocolIngester(database: db, precision: .nanoseconds, now: SystemClock.wallClockNanos(),
                                                 maxLineLength: limits.maxLineLength, batchSize: min(5000, max(16, raw.count / 32)),
@@ -73,9 +72,9 @@ struct Listeners {
     /// collectd binary packets (plain, signed or encrypted per the security level).
     func collectdUDP(_ a: DaemonConfig.HostPort) async throws -> (UDPListener, any Channel) {
         let w = writer("collectd")
-        let queue = WriteQueue(writer: w, maxPending: config.udpQueueSize)
-        let (collectd, counters, logger) = (collectd, counters, logger)
-        let ch = try await UDPListener.bind(host: a.host, port: a.port, receiveBufferSize: config.udpBufferSize) { raw in
+        let queue = WriteQueue(writer: w, maxPending: config.udp.queueSize)
+        let (collectd, counters, logger) = (daemon.collectd, counters, logger)
+        let ch = try await UDPListener.bind(host: a.host, port: a.port, receiveBufferSize: config.udp.bufferSize) { raw in
             counters.addPacket(protocolName: "collectd")
             let (batch, failure) = collectd.batch(packet: raw, now: SystemClock.wallClockNanos())
             if let f = failure {
@@ -85,14 +84,14 @@ struct Listeners {
             queue.submit(batch)
         }
         logger.info("listening", metadata: ["collectd": "\(ch.localAddress.map { "\($0)" } ?? "\(a)")", "db": "\(collectd.database)",
-                                            "security_level": "\(config.collectdSecurityLevel)", "typesdb": "\(collectdTypesSource)"])
+                                            "security_level": "\(config.collectd.securityLevel)", "typesdb": "\(daemon.collectdTypesSource)"])
         return (UDPListener(name: "collectd", channel: ch, queue: queue, logger: logger), ch)
     }
 
     /// Newline-delimited line protocol; a slow disk slows the sender (appends are awaited).
     func lineProtocolTCP(_ a: DaemonConfig.HostPort) async throws -> TCPListener {
         let w = writer("lp_tcp")
-        let (db, limits) = (config.lineProtocolDatabase, config.limits)
+        let (db, limits) = (config.lineProtocol.database, config.http.limits)
         let server = try await TCPListener.bind(host: a.host, port: a.port)
         logger.info("listening", metadata: ["lp_tcp": "\(server.channel.localAddress.map { "\($0)" } ?? "\(a)")", "db": "\(db)"])
         return TCPListener(name: "lp_tcp", server: server, counters: counters, logger: logger, maxLineLength: limits.maxLineLength) { lines in
@@ -110,11 +109,11 @@ struct Listeners {
     /// Graphite plaintext lines through the configured templates.
     func graphiteTCP(_ a: DaemonConfig.HostPort) async throws -> TCPListener {
         let w = writer("graphite")
-        let ingester = GraphiteIngester(database: config.graphiteDatabase, parser: config.graphiteParser, maxLineLength: config.limits.maxLineLength)
+        let ingester = GraphiteIngester(database: config.graphite.database, parser: config.graphite.parser, maxLineLength: config.http.limits.maxLineLength)
         let server = try await TCPListener.bind(host: a.host, port: a.port)
         logger.info("listening", metadata: ["graphite": "\(server.channel.localAddress.map { "\($0)" } ?? "\(a)")", "db": "\(ingester.database)"])
         let logger = self.logger
-        return TCPListener(name: "graphite", server: server, counters: counters, logger: logger, maxLineLength: config.limits.maxLineLength) { lines in
+        return TCPListener(name: "graphite", server: server, counters: counters, logger: logger, maxLineLength: config.http.limits.maxLineLength) { lines in
             let (batch, errors, first) = ingester.batch(lines, now: SystemClock.wallClockNanos())
             if let e = first { w.errorLog.warning(logger, "graphite: \(errors) lines refused, first: \(e)") }
             w.parseErrors(errors)

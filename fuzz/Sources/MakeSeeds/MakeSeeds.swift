@@ -76,60 +76,13 @@ let lineProtocol: [(String, String)] = [
 
 // MARK: - collectd
 
+/// The IV of an encrypted seed: 16 bytes from a small seed number.
+func iv(_ seed: UInt8) -> [UInt8] { (0..<16).map { UInt8(truncatingIfNeeded: $0 * 7 + Int(seed)) } }
+
 func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
 func u64be(_ v: UInt64) -> [UInt8] { (0..<8).reversed().map { UInt8((v >> (8 * UInt64($0))) & 0xff) } }
 func u64le(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xff) } }
 
-struct Packet {
-    var bytes: [UInt8] = []
-    mutating func raw(_ type: UInt16, _ body: [UInt8]) { bytes += u16(type) + u16(UInt16(4 + body.count)) + body }
-    mutating func string(_ type: UInt16, _ s: String) { raw(type, Array(s.utf8) + [0]) }
-    mutating func number(_ type: UInt16, _ v: UInt64) { raw(type, u64be(v)) }
-    mutating func values(_ vs: [CollectdValue]) {
-        var body = u16(UInt16(vs.count))
-        for v in vs {
-            switch v {
-            case .counter: body.append(0)
-            case .gauge: body.append(1)
-            case .derive: body.append(2)
-            case .absolute: body.append(3)
-            }
-        }
-        for v in vs {
-            switch v {
-            case .counter(let x), .absolute(let x): body += u64be(x)
-            case .gauge(let d): body += u64le(d.bitPattern)
-            case .derive(let x): body += u64be(UInt64(bitPattern: x))
-            }
-        }
-        raw(CollectdPartType.values, body)
-    }
-
-    static func simple(host: String = "h", plugin: String = "p", type: String = "gauge", value: Double = 1.5) -> [UInt8] {
-        var b = Packet()
-        b.string(CollectdPartType.host, host)
-        b.number(CollectdPartType.time, 1_700_000_000)
-        b.string(CollectdPartType.plugin, plugin)
-        b.string(CollectdPartType.type, type)
-        b.values([.gauge(value)])
-        return b.bytes
-    }
-}
-
-func signed(user: String, password: String, payload: [UInt8]) -> [UInt8] {
-    let covered = Array(user.utf8) + payload
-    let mac = covered.withUnsafeBytes { CollectdCrypto.hmacSHA256(key: Array(password.utf8), data: $0)! }
-    return u16(CollectdPartType.signature) + u16(UInt16(36 + user.utf8.count)) + mac + Array(user.utf8) + payload
-}
-
-func encrypted(user: String, password: String, payload: [UInt8], ivSeed: UInt8 = 3) -> [UInt8] {
-    let iv = (0..<16).map { UInt8(truncatingIfNeeded: $0 * 7 + Int(ivSeed)) }
-    let plain = CollectdCrypto.sha1(payload) + payload
-    let cipher = CollectdCrypto.aes256OFB(key: CollectdCrypto.sha256(Array(password.utf8)), iv: iv, data: plain)!
-    let u = Array(user.utf8)
-    return u16(CollectdPartType.encryption) + u16(UInt16(4 + 2 + u.count + 16 + cipher.count)) + u16(UInt16(u.count))
-        + u + iv + cipher
-}
 
 func hex(_ s: String) -> [UInt8] {
     let digits = s.utf8.compactMap { c -> UInt8? in
@@ -182,10 +135,10 @@ extension Substring {
 
 func collectdSeeds() {
     // Selector byte: 0 none, 1 sign, 2 encrypt (users admin/admin, alice/s3cret), 3 none without users.
-    let simple = Packet.simple()
+    let simple = CollectdPacketWriter.simple()
     seed("collectd", "plain-simple", [0] + simple)
     seed("collectd", "plain-no-auth", [3] + simple)
-    var all = Packet()
+    var all = CollectdPacketWriter()
     all.string(CollectdPartType.host, "hv01.example.com")
     all.number(CollectdPartType.timeHR, nanosecondsToCollectdHighRes(1_767_225_600_123_000_000))
     all.number(CollectdPartType.intervalHR, nanosecondsToCollectdHighRes(10_000_000_000))
@@ -201,29 +154,29 @@ func collectdSeeds() {
     all.number(CollectdPartType.interval, 10)
     all.number(CollectdPartType.severity, 4)
     all.string(CollectdPartType.message, "disk full")
-    all.raw(0x7777, [1, 2, 3])
+    all.part(0x7777, [1, 2, 3])
     seed("collectd", "plain-all-parts", [0] + all.bytes)
 
-    let signedAdmin = signed(user: "admin", password: "admin", payload: simple)
+    let signedAdmin = CollectdPacketWriter.signed(user: "admin", password: "admin", payload: simple)
     seed("collectd", "signed-admin-sign", [1] + signedAdmin)
     seed("collectd", "signed-admin-none", [0] + signedAdmin)
-    seed("collectd", "signed-alice-all-parts", [1] + signed(user: "alice", password: "s3cret", payload: all.bytes))
-    seed("collectd", "signed-unknown-user", [0] + signed(user: "mallory", password: "x", payload: simple))
-    seed("collectd", "signed-then-plain", [1] + Packet.simple(host: "before") + signedAdmin)
+    seed("collectd", "signed-alice-all-parts", [1] + CollectdPacketWriter.signed(user: "alice", password: "s3cret", payload: all.bytes))
+    seed("collectd", "signed-unknown-user", [0] + CollectdPacketWriter.signed(user: "mallory", password: "x", payload: simple))
+    seed("collectd", "signed-then-plain", [1] + CollectdPacketWriter.simple(host: "before") + signedAdmin)
 
-    let enc = encrypted(user: "admin", password: "admin", payload: Packet.simple(host: "secret-host"))
+    let enc = CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: CollectdPacketWriter.simple(host: "secret-host"))
     seed("collectd", "encrypted-admin-encrypt", [2] + enc)
     seed("collectd", "encrypted-admin-sign", [1] + enc)
     seed("collectd", "encrypted-admin-none", [0] + enc)
-    seed("collectd", "encrypted-alice-all-parts", [2] + encrypted(user: "alice", password: "s3cret", payload: all.bytes, ivSeed: 9))
-    let signedInside = signed(user: "alice", password: "s3cret", payload: simple)
-    seed("collectd", "encrypted-signed", [2] + encrypted(user: "admin", password: "admin", payload: signedInside))
-    let nested = encrypted(user: "admin", password: "admin",
-                           payload: encrypted(user: "alice", password: "s3cret", payload: simple, ivSeed: 1), ivSeed: 2)
+    seed("collectd", "encrypted-alice-all-parts", [2] + CollectdPacketWriter.encrypted(user: "alice", password: "s3cret", payload: all.bytes, iv: iv(9)))
+    let signedInside = CollectdPacketWriter.signed(user: "alice", password: "s3cret", payload: simple)
+    seed("collectd", "encrypted-signed", [2] + CollectdPacketWriter.encrypted(user: "admin", password: "admin", payload: signedInside))
+    let nested = CollectdPacketWriter.encrypted(user: "admin", password: "admin",
+                           payload: CollectdPacketWriter.encrypted(user: "alice", password: "s3cret", payload: simple, iv: iv(1)), iv: iv(2))
     seed("collectd", "encrypted-nested", [2] + nested)
-    var mixed = Packet()
+    var mixed = CollectdPacketWriter()
     mixed.string(CollectdPartType.host, "outer")
-    seed("collectd", "plain-encrypted-plain", [0] + mixed.bytes + enc + Packet.simple(host: "tail"))
+    seed("collectd", "plain-encrypted-plain", [0] + mixed.bytes + enc + CollectdPacketWriter.simple(host: "tail"))
     // collectd's own test vectors: HMAC-SHA-256("admin", "admin" + "collectd") and an AES part for admin/admin.
     let mac = hex("cda59a37b081c231242a6dbdfb44dbd7412af42983dea51196d2e93021aec545")
     seed("collectd", "vector-signature", [1] + u16(0x0200) + u16(41) + mac + Array("admin".utf8) + Array("collectd".utf8))
