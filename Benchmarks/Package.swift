@@ -35,7 +35,8 @@ let package = Package(
     ],
     targets: [
         // Seeded data generators and helpers shared by the suites.
-        .target(name: "BenchSupport", dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "TSSupport", package: "tsengine")],
+        .target(name: "BenchSupport", dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "TSSupport", package: "tsengine"),
+                                                      .product(name: "TSEngine", package: "tsengine")],
                 path: "Sources/BenchSupport"),
         // Column codecs, CRC32C and block compression on synthetic monitoring data.
         suite("CodecBenchmarks", ["TSEncoding"]),

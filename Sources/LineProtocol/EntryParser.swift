@@ -36,40 +36,34 @@ final class ParserCore {
             defaultTimestamp = precision.truncate(defaultTime)
         }
     }
-    var unitNanos: Int64
+    @exclusivity(unchecked) var unitNanos: Int64
     /// Time for lines without a timestamp, as given by the caller.
     var defaultTime: Int64 { didSet { defaultTimestamp = precision.truncate(defaultTime) } }
     /// `defaultTime` truncated to the precision.
-    var defaultTimestamp: Int64
+    @exclusivity(unchecked) var defaultTimestamp: Int64
     var maxLineLength: Int
-    var maxKeyLength: Int
-    var timeKeyPolicy: TimeKeyPolicy
+    @exclusivity(unchecked) var maxKeyLength: Int
+    @exclusivity(unchecked) var timeKeyPolicy: TimeKeyPolicy
 
     let classTable = ByteClass.table
 
-    // per-entry output
-    var tags: UnsafeMutablePointer<TagSlot>
-    var tagCapacity: Int
-    var fields: UnsafeMutablePointer<FieldSlot>
-    var fieldCapacity: Int
+    // per-entry output. The fields an entry's parse reads and writes once per line skip the
+    // runtime exclusivity checks: only `EntryScan` and the parser's own loop touch them, on one
+    // thread (a parser is not shared).
+    @exclusivity(unchecked) var tags: UnsafeMutablePointer<TagSlot>
+    @exclusivity(unchecked) var tagCapacity: Int
+    @exclusivity(unchecked) var fields: UnsafeMutablePointer<FieldSlot>
+    @exclusivity(unchecked) var fieldCapacity: Int
     var scratch: UnsafeMutablePointer<UInt8>?
     var scratchCapacity: Int
     let floatScratch = FloatScratch()
 
-    var pointMeasurement = UnsafePointer<UInt8>(bitPattern: 1)!
-    var pointMeasurementCount = 0
-    var pointTagCount = 0
-    var pointFieldCount = 0
-    var pointTimestamp: Int64 = 0
-
-    // result of the last parseEntry
-    var next = 0
-    var newlines = 0
-    var failure: Failure = .missingMeasurement
-    var failureKeyStart = 0
-    var failureKeyEnd = 0
-    var measurementStart = 0
-    var measurementEnd = 0
+    // the last failed entry, for `makeError`
+    @exclusivity(unchecked) var failure: Failure = .missingMeasurement
+    @exclusivity(unchecked) var failureKeyStart = 0
+    @exclusivity(unchecked) var failureKeyEnd = 0
+    @exclusivity(unchecked) var measurementStart = 0
+    @exclusivity(unchecked) var measurementEnd = 0
 
     // streaming state
     var line = 1
@@ -118,23 +112,18 @@ final class ParserCore {
     }
 
     @inline(never)
-    func growTags() {
-        let n = tagCapacity * 2
-        let t = UnsafeMutablePointer<TagSlot>.allocate(capacity: n)
-        t.moveInitialize(from: tags, count: tagCapacity)
-        tags.deallocate()
-        tags = t
-        tagCapacity = n
-    }
+    func growTags() { Self.double(&tags, &tagCapacity) }
 
     @inline(never)
-    func growFields() {
-        let n = fieldCapacity * 2
-        let f = UnsafeMutablePointer<FieldSlot>.allocate(capacity: n)
-        f.moveInitialize(from: fields, count: fieldCapacity)
-        fields.deallocate()
-        fields = f
-        fieldCapacity = n
+    func growFields() { Self.double(&fields, &fieldCapacity) }
+
+    /// Doubles a slot buffer, moving its contents.
+    private static func double<T>(_ buffer: inout UnsafeMutablePointer<T>, _ capacity: inout Int) {
+        let bigger = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: buffer, count: capacity)
+        buffer.deallocate()
+        buffer = bigger
+        capacity *= 2
     }
 
     @inline(never)
@@ -166,153 +155,163 @@ final class ParserCore {
 
     // MARK: - single entry
 
+    var dupKey = ""
+
     /// Parses one entry (a point, a blank line or a comment) starting at `start`, looking no further than
     /// `end`. `eof` says that `end` is the real end of the input; otherwise reaching `end` before the
     /// entry is complete yields `.incomplete`. On return `next` is where the following entry starts and
     /// `newlines` counts the newline bytes consumed.
     ///
-    /// The steps a reader can name, each returning the entry's kind when it ends the entry (a blank
-    /// line, a failure, more data needed) and nil to go on: `skipBlankOrComment`, `measurement`,
-    /// `tagSet`, `fieldSet` (with `fieldValue` per field), `timestampAndLineEnd`.
+    /// The work is done by an `EntryScan`, a value holding what the entry needs (so its steps touch
+    /// no class state and pay no exclusivity checks), in the steps a reader can name:
+    /// `skipBlankOrComment`, `parseMeasurement`, `tagSet`, `fieldSet` (`fieldValue` per field),
+    /// `timestampAndLineEnd`. The caller reads the point (or where the next entry starts) from the
+    /// returned scan; a failure's details are kept here, for `makeError`.
     @inline(__always)
-    func parseEntry(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, eof: Bool) -> EntryKind {
-        newlines = 0
-        var c = EntryCursor(p: p, start: start, end: end, eof: eof)
-        if let k = skipBlankOrComment(&c) { return k }
-        if let k = measurement(&c) { return k }
-        if let k = tagSet(&c) { return k }
-        if let k = fieldSet(&c) { return k }
-        if let k = timestampAndLineEnd(&c) { return k }
-        if c.fieldCount == 0 {
+    func parseEntry(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, eof: Bool) -> EntryScan {
+        var scan = EntryScan(core: self, p: p, start: start, end: end, eof: eof)
+        scan.kind = scan.run()
+        return scan
+    }}
+
+/// One entry's parse: the window, what it needs of the parser's configuration and buffers
+/// (copied in once), where it stands, and what it found.
+struct EntryScan {
+    unowned(unsafe) let core: ParserCore
+    let p: UnsafePointer<UInt8>
+    let start: Int
+    let end: Int
+    let eof: Bool
+    let tbl: UnsafePointer<UInt8>
+    let maxKeyLength: Int
+    let timeKeyPolicy: TimeKeyPolicy
+    let defaultTimestamp: Int64
+    let unitNanos: Int64
+    var tags: UnsafeMutablePointer<TagSlot>
+    var tagCapacity: Int
+    var fields: UnsafeMutablePointer<FieldSlot>
+    var fieldCapacity: Int
+    /// Where the scan stands, and the newlines consumed (inside string fields, then the line end).
+    var i: Int
+    var nl = 0
+    var scratchBase: UnsafeMutablePointer<UInt8>? = nil
+    var scratchUsed = 0
+    // What was found.
+    var measurement = UnsafePointer<UInt8>(bitPattern: 1)!
+    var measurementCount = 0
+    var measurementStart = 0
+    var measurementEnd = 0
+    var tagCount = 0
+    var fieldCount = 0
+    var timestamp: Int64 = 0
+    // How it ended: the kind, where the next entry starts and the newlines consumed.
+    var kind = EntryKind.incomplete
+    var next = 0
+    var newlines = 0
+
+    @inline(__always)
+    init(core: ParserCore, p: UnsafePointer<UInt8>, start: Int, end: Int, eof: Bool) {
+        self.core = core
+        self.p = p
+        self.start = start
+        self.end = end
+        self.eof = eof
+        tbl = core.classTable
+        maxKeyLength = core.maxKeyLength
+        timeKeyPolicy = core.timeKeyPolicy
+        defaultTimestamp = core.defaultTimestamp
+        unitNanos = core.unitNanos
+        (tags, tagCapacity, fields, fieldCapacity) = (core.tags, core.tagCapacity, core.fields, core.fieldCapacity)
+        i = start
+    }
+
+    @inline(always)
+    mutating func run() -> EntryKind {
+        if let k = skipBlankOrComment() { return k }
+        if let k = parseMeasurement() { return k }
+        if let k = tagSet() { return k }
+        if let k = fieldSet() { return k }
+        if let k = timestampAndLineEnd() { return k }
+        next = i
+        newlines = nl
+        if fieldCount == 0 {
             // only possible when every field was named `time` and dropped (InfluxDB 1.x rule);
             // the line terminator is already consumed, so the entry ends here.
-            failureKeyStart = 0; failureKeyEnd = 0
-            failure = .timeFieldKey
-            next = c.i
-            newlines = c.nl
+            (core.failure, core.failureKeyStart, core.failureKeyEnd) = (.timeFieldKey, 0, 0)
+            (core.measurementStart, core.measurementEnd) = (measurementStart, measurementEnd)
             return .failed
         }
-        pointMeasurement = c.measurement
-        pointMeasurementCount = c.measurementCount
-        pointTagCount = c.tagCount
-        pointFieldCount = c.fieldCount
-        pointTimestamp = c.timestamp
-        next = c.i
-        newlines = c.nl
         return .point
     }
 
-    /// Where one entry's parse stands: the window, the position, and what has been read so far.
-    struct EntryCursor {
-        let p: UnsafePointer<UInt8>
-        let start: Int
-        let end: Int
-        let eof: Bool
-        var i: Int
-        /// Newlines consumed (inside string fields, then the line end).
-        var nl = 0
-        var scratchBase: UnsafeMutablePointer<UInt8>? = nil
-        var scratchUsed = 0
-        var measurement = UnsafePointer<UInt8>(bitPattern: 1)!
-        var measurementCount = 0
-        var tagCount = 0
-        var fieldCount = 0
-        var timestamp: Int64 = 0
+    /// Records a failure at `at` and skips to the byte after the next newline. A failure that
+    /// names a key passes its range.
+    @inline(always)
+    mutating func fail(_ f: Failure, at: Int, key: Range<Int>? = nil) -> EntryKind {
+        let r = EntryScan.failed(self, f, at: at, key: key)
+        (next, newlines) = (r.next, r.newlines)
+        return r.kind
+    }
 
-        init(p: UnsafePointer<UInt8>, start: Int, end: Int, eof: Bool) {
-            self.p = p
-            self.start = start
-            self.end = end
-            self.eof = eof
-            i = start
+    /// The out-of-line part of `fail`: the failure's details into the parser (for `makeError`)
+    /// and where the entry after the failed one starts (after the next newline from `at`).
+    @inline(never)
+    static func failed(_ s: EntryScan, _ f: Failure, at: Int, key: Range<Int>?) -> (kind: EntryKind, next: Int, newlines: Int) {
+        let core = s.core
+        (core.failureKeyStart, core.failureKeyEnd) = key.map { ($0.lowerBound, $0.upperBound) } ?? (0, 0)
+        core.failure = f
+        (core.measurementStart, core.measurementEnd) = (s.measurementStart, s.measurementEnd)
+        if at < s.end, let q = memchr(s.p + at, Int32(kNewline), s.end - at) {
+            return (.failed, UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - s.p + 1, s.nl + 1)
         }
-
-        /// At the window's end: `.incomplete` unless the input really ends here.
-        @inline(__always)
-        var atEnd: Bool { i == end }
+        return (s.eof ? .failed : .incomplete, s.end, s.nl)
     }
 
-    /// `fail` at the cursor's window.
-    @inline(__always)
-    func fail(_ c: EntryCursor, _ f: Failure, at: Int, keyed: Bool = false) -> EntryKind {
-        fail(c.p, f, at: at, end: c.end, eof: c.eof, nl: c.nl, keyed: keyed)
-    }
-
-    /// p[s..<e] with its escapes removed (into the scratch buffer) when `escaped`, else in place.
-    @inline(__always)
-    func unescaped(_ c: inout EntryCursor, _ s: Int, _ e: Int, escaped: Bool, equalsToo: Bool) -> (UnsafePointer<UInt8>, Int) {
-        guard escaped else { return (UnsafePointer(c.p + s), e - s) }
-        if c.scratchBase == nil { c.scratchBase = ensureScratch(c.end - c.start) }
-        return unescape(c.p, s, e, into: c.scratchBase!, &c.scratchUsed, equalsToo: equalsToo)
+    /// p[s..<e] with its escapes removed (into the parser's scratch buffer) when `escaped`, else in place.
+    @inline(always)
+    mutating func unescaped(_ s: Int, _ e: Int, escaped: Bool, _ escapes: EscapeSet) -> (UnsafePointer<UInt8>, Int) {
+        guard escaped else { return (p + s, e - s) }
+        if scratchBase == nil { scratchBase = core.ensureScratch(end - start) }
+        return unescape(p, s, e, into: scratchBase!, &scratchUsed, escapes)
     }
 
     /// Leading spaces, then a blank line or a comment (which end the entry), or the measurement's start.
-    @inline(__always)
-    func skipBlankOrComment(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
-        var i = c.i
+    @inline(always)
+    mutating func skipBlankOrComment() -> EntryKind? {
         while i < end && p[i] == kSpace { i += 1 }
-        c.i = i
-        if i == end {
-            if !eof { return .incomplete }
-            next = end
-            return .skipped
-        }
-        let first = p[i]
-        if first == kNewline {
-            next = i + 1
-            newlines = 1
-            return .skipped
-        }
-        if first == kReturn {
-            if i + 1 < end {
-                if p[i + 1] == kNewline {
-                    next = i + 2
-                    newlines = 1
-                    return .skipped
-                }
-                // solitary CR: not a valid start of a measurement
-                return fail(c, .invalidMeasurementStart(kReturn), at: i)
-            }
-            if !eof { return .incomplete }
-            next = end
-            return .skipped
-        }
-        guard first == kHash else { return nil }
+        if let k = endOfSkippedLine(at: i) { return k }
+        // solitary CR: not a valid start of a measurement
+        if p[i] == kReturn { return fail(.invalidMeasurementStart(kReturn), at: i) }
+        guard p[i] == kHash else { return nil }
         var j = i + 1
         while j < end && tbl[Int(p[j])] & ByteClass.control == 0 { j += 1 }
-        if j == end {
+        if let k = endOfSkippedLine(at: j) { return k }
+        return fail(.invalidComment, at: i)
+    }
+
+    /// The end of a blank or comment line at `k`: `\n` or `\r\n` there, or the end of the input
+    /// (`.skipped`, with `next` and `newlines` set); `.incomplete` when the window ends first;
+    /// nil when something else is there.
+    @inline(always)
+    mutating func endOfSkippedLine(at k: Int) -> EntryKind? {
+        if k == end || (p[k] == kReturn && k + 1 == end) {
             if !eof { return .incomplete }
             next = end
             return .skipped
         }
-        let b = p[j]
-        if b == kNewline {
-            next = j + 1
+        if p[k] == kNewline || (p[k] == kReturn && p[k + 1] == kNewline) {
+            next = k + (p[k] == kNewline ? 1 : 2)
             newlines = 1
             return .skipped
         }
-        if b == kReturn {
-            if j + 1 < end {
-                if p[j + 1] == kNewline {
-                    next = j + 2
-                    newlines = 1
-                    return .skipped
-                }
-            } else {
-                if !eof { return .incomplete }
-                next = end
-                return .skipped
-            }
-        }
-        return fail(c, .invalidComment, at: i)
+        return nil
     }
 
     /// The measurement: up to an unescaped comma or space.
-    @inline(__always)
-    func measurement(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
-        var i = c.i
+    @inline(always)
+    mutating func parseMeasurement() -> EntryKind? {
+        var i = self.i  // locals: stores through the slot buffers cannot alias them
+        defer { self.i = i }
         let mStart = i
         var flags: UInt8 = 0
         let mask = ByteClass.measurementStop | ByteClass.backslash | ByteClass.high
@@ -334,306 +333,261 @@ final class ParserCore {
             flags |= 2
             i += 1
         }
-        c.i = i
         if i == end && !eof { return .incomplete }
         measurementStart = mStart
         measurementEnd = i
         if i == mStart {
-            if i == end || p[i] == kComma { return fail(c, .missingMeasurement, at: i) }
-            return fail(c, .invalidMeasurementStart(p[i]), at: i)
+            if i == end || p[i] == kComma { return fail(.missingMeasurement, at: i) }
+            return fail(.invalidMeasurementStart(p[i]), at: i)
         }
-        (c.measurement, c.measurementCount) = unescaped(&c, mStart, i, escaped: flags & 1 != 0, equalsToo: false)
-        if flags & 2 != 0 && !isValidUTF8(c.measurement, c.measurementCount) {
-            return fail(c, .invalidUTF8("measurement"), at: i)
+        (measurement, measurementCount) = unescaped(mStart, i, escaped: flags & 1 != 0, .measurement)
+        if flags & 2 != 0 && !isValidUTF8(measurement, measurementCount) {
+            return fail(.invalidUTF8("measurement"), at: i)
         }
         return nil
     }
 
     /// `,key=value` pairs up to the space before the fields; sorted by key, duplicates refused.
-    @inline(__always)
-    func tagSet(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
-        let mStart = measurementStart
-        var tagCount = 0
-        var tagsSorted = true
-        var tagBuf = tags
+    @inline(always)
+    mutating func tagSet() -> EntryKind? {
+        var i = self.i
+        defer { self.i = i }
+        var count = 0
+        var sorted = true
         while true {
-            if c.atEnd {
+            if i == end {
                 if !eof { return .incomplete }
-                return fail(c, .missingFields, at: c.i)
+                return fail(.missingFields, at: i)
             }
-            let b = p[c.i]
+            let b = p[i]
             if b == kSpace { break }
-            if b != kComma { return fail(c, .unexpectedAfterTag(b), at: c.i) }
-            c.i += 1
-            if c.atEnd {
+            if b != kComma { return fail(.unexpectedAfterTag(b), at: i) }
+            i += 1
+            if i == end {
                 if !eof { return .incomplete }
-                return fail(c, .missingTagKeyAfterComma, at: c.i)
+                return fail(.missingTagKeyAfterComma, at: i)
             }
-            let c1 = p[c.i]
-            if c1 == kSpace || c1 == kNewline || c1 == kReturn { return fail(c, .missingTagKeyAfterComma, at: c.i) }
+            let c1 = p[i]
+            if c1 == kSpace || c1 == kNewline || c1 == kReturn { return fail(.missingTagKeyAfterComma, at: i) }
             // tag key
-            let kStart = c.i
+            let kStart = i
             var kFlags: UInt8 = 0
-            scanKey(p, &c.i, end, eof, tbl, ByteClass.keyStop, &kFlags)
-            if c.atEnd && !eof { return .incomplete }
-            if c.i == kStart { return fail(c, .missingTagKey, at: c.i) }
-            if c.atEnd || p[c.i] != kEquals {
-                failureKeyStart = kStart; failureKeyEnd = c.i
-                return fail(c, .missingTagEquals, at: c.i, keyed: true)
-            }
-            let kEnd = c.i
-            c.i += 1
+            scanKey(p, &i, end, eof, tbl, ByteClass.keyStop, &kFlags)
+            if i == end && !eof { return .incomplete }
+            if i == kStart { return fail(.missingTagKey, at: i) }
+            if i == end || p[i] != kEquals { return fail(.missingTagEquals, at: i, key: kStart..<i) }
+            let kEnd = i
+            i += 1
             // tag value
-            let vStart = c.i
+            let vStart = i
             var vFlags: UInt8 = 0
-            scanKey(p, &c.i, end, eof, tbl, ByteClass.tagValueStop, &vFlags)
-            if c.atEnd && !eof { return .incomplete }
-            if c.i == vStart {
-                failureKeyStart = kStart; failureKeyEnd = kEnd
-                return fail(c, .missingTagValue, at: c.i, keyed: true)
+            scanKey(p, &i, end, eof, tbl, ByteClass.tagValueStop, &vFlags)
+            if i == end && !eof { return .incomplete }
+            if i == vStart { return fail(.missingTagValue, at: i, key: kStart..<kEnd) }
+            let (key, keyCount) = unescaped(kStart, kEnd, escaped: kFlags & 1 != 0, .key)
+            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(.invalidUTF8("tag key"), at: i) }
+            let (value, valueCount) = unescaped(vStart, i, escaped: vFlags & 1 != 0, .key)
+            if vFlags & 2 != 0 && !isValidUTF8(value, valueCount) { return fail(.invalidUTF8("tag value"), at: i) }
+            if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) { return fail(.timeTagKey, at: i) }
+            if count == tagCapacity {
+                core.growTags()
+                (tags, tagCapacity) = (core.tags, core.tagCapacity)
             }
-            let (key, keyCount) = unescaped(&c, kStart, kEnd, escaped: kFlags & 1 != 0, equalsToo: true)
-            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(c, .invalidUTF8("tag key"), at: c.i) }
-            let (value, valueCount) = unescaped(&c, vStart, c.i, escaped: vFlags & 1 != 0, equalsToo: true)
-            if vFlags & 2 != 0 && !isValidUTF8(value, valueCount) { return fail(c, .invalidUTF8("tag value"), at: c.i) }
-            if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) { return fail(c, .timeTagKey, at: c.i) }
-            if tagCount == tagCapacity { growTags(); tagBuf = tags }
-            tagBuf[tagCount] = TagSlot(key: key, keyCount: keyCount, value: value, valueCount: valueCount)
-            if tagsSorted && tagCount > 0 {
-                let prev = tagBuf[tagCount - 1]
-                if compareBytes(prev.key, prev.keyCount, key, keyCount) >= 0 { tagsSorted = false }
+            tags[count] = TagSlot(key: key, keyCount: keyCount, value: value, valueCount: valueCount)
+            if sorted && count > 0 {
+                let prev = tags[count - 1]
+                if compareBytes(prev.key, prev.keyCount, key, keyCount) >= 0 { sorted = false }
             }
-            tagCount += 1
+            count += 1
         }
-        // c.i is at the space ending the series key
-        if c.i - mStart > maxKeyLength { return fail(c, .keyTooLong(c.i - mStart, maxKeyLength), at: c.i) }
-        if !tagsSorted, let dup = sortTags(tagBuf, tagCount) {
-            let s = tagBuf[dup]
-            failureKeyStart = 0; failureKeyEnd = 0
-            dupKey = String(decoding: UnsafeRawBufferPointer(start: s.key, count: s.keyCount), as: UTF8.self)
-            return fail(c, .duplicateTag, at: c.i)
+        // i is at the space ending the series key
+        if i - measurementStart > maxKeyLength { return fail(.keyTooLong(i - measurementStart, maxKeyLength), at: i) }
+        if !sorted, let dup = sortTags(tags, count) {
+            let s = tags[dup]
+            core.dupKey = String(decoding: UnsafeRawBufferPointer(start: s.key, count: s.keyCount), as: UTF8.self)
+            return fail(.duplicateTag, at: i)
         }
-        while c.i < end && p[c.i] == kSpace { c.i += 1 }
-        c.tagCount = tagCount
+        while i < end && p[i] == kSpace { i += 1 }
+        tagCount = count
         return nil
     }
 
     /// `key=value` pairs separated by commas; a field named `time` is dropped or refused per the
     /// time-key policy.
-    @inline(__always)
-    func fieldSet(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
-        var fieldCount = 0
-        var fieldBuf = fields
+    @inline(always)
+    mutating func fieldSet() -> EntryKind? {
+        var count = 0
         while true {
-            let kStart = c.i
+            let kStart = i
             var kFlags: UInt8 = 0
-            scanKey(p, &c.i, end, eof, tbl, ByteClass.keyStop, &kFlags)
-            if c.atEnd && !eof { return .incomplete }
-            if c.i == kStart {
-                if c.atEnd { return fail(c, .missingFields, at: c.i) }
-                return fail(c, .invalidFieldKeyStart(p[c.i]), at: c.i)
+            scanKey(p, &i, end, eof, tbl, ByteClass.keyStop, &kFlags)
+            if i == end && !eof { return .incomplete }
+            if i == kStart {
+                if i == end { return fail(.missingFields, at: i) }
+                return fail(.invalidFieldKeyStart(p[i]), at: i)
             }
-            if c.atEnd || p[c.i] != kEquals {
-                failureKeyStart = kStart; failureKeyEnd = c.i
-                return fail(c, .missingFieldEquals, at: c.i, keyed: true)
-            }
-            let kEnd = c.i
-            let (key, keyCount) = unescaped(&c, kStart, kEnd, escaped: kFlags & 1 != 0, equalsToo: true)
-            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(c, .invalidUTF8("field key"), at: c.i) }
-            c.i += 1
-            if c.atEnd {
+            if i == end || p[i] != kEquals { return fail(.missingFieldEquals, at: i, key: kStart..<i) }
+            let kEnd = i
+            let (key, keyCount) = unescaped(kStart, kEnd, escaped: kFlags & 1 != 0, .key)
+            if kFlags & 2 != 0 && !isValidUTF8(key, keyCount) { return fail(.invalidUTF8("field key"), at: i) }
+            i += 1
+            if i == end {
                 if !eof { return .incomplete }
-                return fail(c, .missingFieldValue, at: c.i)
+                return fail(.missingFieldValue, at: i)
             }
             var slot = FieldSlot(key: key, keyCount: keyCount, kind: .float, bits: 0, double: 0, string: nil, stringCount: 0)
-            if let k = fieldValue(&c, &slot, keyStart: kStart, keyEnd: kEnd) { return k }
+            if let k = fieldValue(&slot, key: kStart..<kEnd) { return k }
             if keyCount == 4 && timeKeyPolicy != .allow && isTime(key) {
-                if timeKeyPolicy == .reject { return fail(c, .timeFieldKey, at: c.i) }
+                if timeKeyPolicy == .reject { return fail(.timeFieldKey, at: i) }
             } else {
-                if fieldCount == fieldCapacity { growFields(); fieldBuf = fields }
-                fieldBuf[fieldCount] = slot
-                fieldCount += 1
+                if count == fieldCapacity {
+                    core.growFields()
+                    (fields, fieldCapacity) = (core.fields, core.fieldCapacity)
+                }
+                fields[count] = slot
+                count += 1
             }
             // after the value: ',', whitespace, or the end
-            if c.atEnd {
+            if i == end {
                 if !eof { return .incomplete }
                 break
             }
-            let a = p[c.i]
-            if a == kComma { c.i += 1; continue }
-            if a != kSpace && a != kNewline && a != kReturn {
-                failureKeyStart = kStart; failureKeyEnd = kEnd
-                return fail(c, .unexpectedAfterField(a), at: c.i, keyed: true)
-            }
+            let a = p[i]
+            if a == kComma { i += 1; continue }
+            if a != kSpace && a != kNewline && a != kReturn { return fail(.unexpectedAfterField(a), at: i, key: kStart..<kEnd) }
             break
         }
-        c.fieldCount = fieldCount
+        fieldCount = count
         return nil
     }
 
     /// One field value into `slot`: a quoted string, an integer (`i`), an unsigned (`u`), a float
-    /// or a boolean.
-    @inline(__always)
-    func fieldValue(_ c: inout EntryCursor, _ slot: inout FieldSlot, keyStart kStart: Int, keyEnd kEnd: Int) -> EntryKind? {
-        let (p, end, eof, tbl) = (c.p, c.end, c.eof, classTable)
-        /// A failure that names the field's key.
-        func keyed(_ f: Failure, at: Int) -> EntryKind {
-            failureKeyStart = kStart; failureKeyEnd = kEnd
-            return fail(c, f, at: at, keyed: true)
-        }
-        let first = p[c.i]
+    /// or a boolean. Failures name the field's `key`.
+    @inline(always)
+    mutating func fieldValue(_ slot: inout FieldSlot, key: Range<Int>) -> EntryKind? {
+        let first = p[i]
         if first == kQuote {
-            c.i += 1
-            let sStart = c.i
+            i += 1
+            let sStart = i
             var sFlags: UInt8 = 0
             let mask = ByteClass.stringSpecial | ByteClass.high
             while true {
-                skipPlain(p, &c.i, end, tbl, mask)
-                if c.i >= end { break }
-                let b = p[c.i]
+                skipPlain(p, &i, end, tbl, mask)
+                if i >= end { break }
+                let b = p[i]
                 if b == kQuote { break }
                 if b == kBackslash {
-                    if c.i + 1 < end {
-                        let n = p[c.i + 1]
-                        if n == kQuote || n == kBackslash { sFlags |= 1; c.i += 2 } else { c.i += 1 }
+                    if i + 1 < end {
+                        let n = p[i + 1]
+                        if n == kQuote || n == kBackslash { sFlags |= 1; i += 2 } else { i += 1 }
                         continue
                     }
-                    if !eof { c.i = end; break }
-                    c.i += 1
+                    if !eof { i = end; break }
+                    i += 1
                     continue
                 }
-                if b == kNewline { c.nl += 1 } else { sFlags |= 2 }
-                c.i += 1
+                if b == kNewline { nl += 1 } else { sFlags |= 2 }
+                i += 1
             }
-            if c.atEnd {
+            if i == end {
                 if !eof { return .incomplete }
-                return fail(c, .unbalancedQuotes, at: c.i)
+                return fail(.unbalancedQuotes, at: i)
             }
-            var sp = UnsafePointer(p + sStart)
-            var sc = c.i - sStart
-            if sFlags & 1 != 0 {
-                if c.scratchBase == nil { c.scratchBase = ensureScratch(c.end - c.start) }
-                (sp, sc) = unescapeString(p, sStart, c.i, into: c.scratchBase!, &c.scratchUsed)
-            }
-            if sFlags & 2 != 0 && !isValidUTF8(sp, sc) { return fail(c, .invalidUTF8("string field value"), at: c.i) }
-            c.i += 1 // closing quote
+            let (sp, sc) = unescaped(sStart, i, escaped: sFlags & 1 != 0, .string)
+            if sFlags & 2 != 0 && !isValidUTF8(sp, sc) { return fail(.invalidUTF8("string field value"), at: i) }
+            i += 1 // closing quote
             slot.kind = .string
             slot.string = sp
             slot.stringCount = sc
             return nil
         }
-        let vStart = c.i
-        skipPlain(p, &c.i, end, tbl, ByteClass.fieldValueStop)
-        if c.atEnd && !eof { return .incomplete }
+        let vStart = i
+        skipPlain(p, &i, end, tbl, ByteClass.fieldValueStop)
+        if i == end && !eof { return .incomplete }
         let vp = p + vStart
-        let vn = c.i - vStart
+        let vn = i - vStart
         switch first {
         case 0x30...0x39, 0x2D, 0x2E: // digit, '-', '.'
-            let last = p[c.i - 1]
+            let last = p[i - 1]
             if last == 0x69 { // i
                 switch parseInt64(vp, vn - 1) {
                 case .value(let v): slot.kind = .int; slot.bits = UInt64(bitPattern: v)
-                case .invalid: return keyed(.invalidNumber, at: c.i)
-                case .outOfRange: return keyed(.integerOutOfRange, at: c.i)
+                case .invalid: return fail(.invalidNumber, at: i, key: key)
+                case .outOfRange: return fail(.integerOutOfRange, at: i, key: key)
                 }
             } else if last == 0x75 { // u
                 switch parseUInt64(vp, vn - 1) {
                 case .value(let v): slot.kind = .uint; slot.bits = v
-                case .invalid: return keyed(.invalidNumber, at: c.i)
-                case .outOfRange: return keyed(.unsignedOutOfRange, at: c.i)
+                case .invalid: return fail(.invalidNumber, at: i, key: key)
+                case .outOfRange: return fail(.unsignedOutOfRange, at: i, key: key)
                 }
             } else {
-                switch parseFloat(vp, vn, floatScratch) {
+                switch parseFloat(vp, vn, core.floatScratch) {
                 case .value(let v): slot.kind = .float; slot.double = v
-                case .invalid: return keyed(.invalidNumber, at: c.i)
-                case .outOfRange: return keyed(.floatOutOfRange, at: c.i)
+                case .invalid: return fail(.invalidNumber, at: i, key: key)
+                case .outOfRange: return fail(.floatOutOfRange, at: i, key: key)
                 }
             }
         case 0x74, 0x54, 0x66, 0x46: // t T f F
-            guard let b = parseBool(vp, vn) else { return keyed(.invalidBoolean, at: c.i) }
+            guard let b = parseBool(vp, vn) else { return fail(.invalidBoolean, at: i, key: key) }
             slot.kind = .bool
             slot.bits = b ? 1 : 0
         case kSpace, kComma, kNewline, kReturn:
-            return fail(c, .missingFieldValue, at: vStart)
+            return fail(.missingFieldValue, at: vStart)
         default:
-            return keyed(.invalidFieldFormat, at: vStart)
+            return fail(.invalidFieldFormat, at: vStart, key: key)
         }
         return nil
     }
 
     /// The optional timestamp (in the parser's precision) and the line's end.
-    @inline(__always)
-    func timestampAndLineEnd(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof) = (c.p, c.end, c.eof)
-        c.timestamp = defaultTimestamp
-        if let k = lineEnd(&c) { return k == .point ? nil : k }
-        let tStart = c.i
-        while c.i < end {
-            let b = p[c.i]
-            if (b &- 0x30) <= 9 || b == 0x2D { c.i += 1 } else { break }
+    @inline(always)
+    mutating func timestampAndLineEnd() -> EntryKind? {
+        timestamp = defaultTimestamp
+        if let k = lineEnd() { return k == .point ? nil : k }
+        let tStart = i
+        while i < end {
+            let b = p[i]
+            if (b &- 0x30) <= 9 || b == 0x2D { i += 1 } else { break }
         }
-        if c.atEnd && !eof { return .incomplete }
-        if c.i == tStart { return fail(c, .badTimestamp, at: c.i) }
-        if c.i < end {
-            let b = p[c.i]
-            if b != kSpace && b != kNewline && b != kReturn { return fail(c, .badTimestamp, at: c.i) }
+        if i == end && !eof { return .incomplete }
+        if i == tStart { return fail(.badTimestamp, at: i) }
+        if i < end {
+            let b = p[i]
+            if b != kSpace && b != kNewline && b != kReturn { return fail(.badTimestamp, at: i) }
         }
-        switch parseInt64(p + tStart, c.i - tStart) {
+        switch parseInt64(p + tStart, i - tStart) {
         case .value(let v):
-            let unit = unitNanos
-            if unit == 1 {
-                c.timestamp = v
+            if unitNanos == 1 {
+                timestamp = v
             } else {
-                let (ns, overflow) = v.multipliedReportingOverflow(by: unit)
-                if overflow { return fail(c, .timestampOutOfRange, at: c.i) }
-                c.timestamp = ns
+                let (ns, overflow) = v.multipliedReportingOverflow(by: unitNanos)
+                if overflow { return fail(.timestampOutOfRange, at: i) }
+                timestamp = ns
             }
-        case .invalid: return fail(c, .badTimestamp, at: c.i)
-        case .outOfRange: return fail(c, .timestampOutOfRange, at: c.i)
+        case .invalid: return fail(.badTimestamp, at: i)
+        case .outOfRange: return fail(.timestampOutOfRange, at: i)
         }
-        if let k = lineEnd(&c) { return k == .point ? nil : k }
-        return fail(c, .badTimestamp, at: c.i)
+        if let k = lineEnd() { return k == .point ? nil : k }
+        return fail(.badTimestamp, at: i)
     }
 
-    /// Spaces then the end of the line (`\n`, `\r\n`, or the end of input): `.point` when
-    /// consumed, `.incomplete` when more data is needed, nil when something else follows.
-    @inline(__always)
-    func lineEnd(_ c: inout EntryCursor) -> EntryKind? {
-        let (p, end, eof) = (c.p, c.end, c.eof)
-        while c.i < end && p[c.i] == kSpace { c.i += 1 }
-        if c.atEnd { return eof ? .point : .incomplete }
-        if p[c.i] == kNewline { c.i += 1; c.nl += 1; return .point }
-        if p[c.i] == kReturn {
-            if c.i + 1 == end {
+    /// Spaces then the end of the line (`\n`, `\r\n`, or the end of input): `.point` when consumed,
+    /// `.incomplete` when more data is needed, nil when something else follows.
+    @inline(always)
+    mutating func lineEnd() -> EntryKind? {
+        while i < end && p[i] == kSpace { i += 1 }
+        if i == end { return eof ? .point : .incomplete }
+        if p[i] == kNewline { i += 1; nl += 1; return .point }
+        if p[i] == kReturn {
+            if i + 1 == end {
                 if !eof { return .incomplete }
-                c.i += 1
+                i += 1
                 return .point
             }
-            if p[c.i + 1] == kNewline { c.i += 2; c.nl += 1; return .point }
+            if p[i + 1] == kNewline { i += 2; nl += 1; return .point }
         }
         return nil
-    }
-
-    var dupKey = ""
-
-    /// Records a failure at `at` and skips to the byte after the next newline.
-    @inline(never)
-    func fail(_ p: UnsafePointer<UInt8>, _ f: Failure, at: Int, end: Int, eof: Bool, nl: Int, keyed: Bool = false) -> EntryKind {
-        if !keyed { failureKeyStart = 0; failureKeyEnd = 0 }
-        failure = f
-        var j = at
-        if j < end, let q = memchr(p + j, Int32(kNewline), end - j) {
-            j = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
-            next = j + 1
-            newlines = nl + 1
-            return .failed
-        }
-        if !eof { return .incomplete }
-        next = end
-        newlines = nl
-        return .failed
     }
 }
 
@@ -716,43 +670,34 @@ func skipPlain(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ tbl: Uns
     i = j
 }
 
-/// Copies p[s..<e] into scratch, replacing `\,` `\ ` (and `\=` when `equalsToo`) by the escaped byte.
-@inline(never)
-private func unescape(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, into scratch: UnsafeMutablePointer<UInt8>,
-                      _ used: inout Int, equalsToo: Bool) -> (UnsafePointer<UInt8>, Int) {
-    let out = scratch + used
-    var o = 0
-    var j = s
-    while j < e {
-        let c = p[j]
-        if c == kBackslash && j + 1 < e {
-            let n = p[j + 1]
-            if n == kComma || n == kSpace || (equalsToo && n == kEquals) {
-                out[o] = n; o += 1; j += 2
-                continue
-            }
+
+/// The bytes a backslash escapes: in measurements `,` and space; in tag keys, tag values and
+/// field keys also `=`; in string field values `"` and `\`.
+enum EscapeSet {
+    case measurement, key, string
+
+    @inline(__always)
+    func contains(_ n: UInt8) -> Bool {
+        switch self {
+        case .measurement: n == kComma || n == kSpace
+        case .key: n == kComma || n == kSpace || n == kEquals
+        case .string: n == kQuote || n == kBackslash
         }
-        out[o] = c; o += 1; j += 1
     }
-    used += o
-    return (UnsafePointer(out), o)
 }
 
-/// Copies a string field's content into scratch, replacing `\"` and `\\`.
+/// Copies p[s..<e] into scratch, replacing each backslash-escaped byte of `escapes` by the byte.
 @inline(never)
-private func unescapeString(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, into scratch: UnsafeMutablePointer<UInt8>,
-                            _ used: inout Int) -> (UnsafePointer<UInt8>, Int) {
+private func unescape(_ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, into scratch: UnsafeMutablePointer<UInt8>,
+                      _ used: inout Int, _ escapes: EscapeSet) -> (UnsafePointer<UInt8>, Int) {
     let out = scratch + used
     var o = 0
     var j = s
     while j < e {
         let c = p[j]
-        if c == kBackslash && j + 1 < e {
-            let n = p[j + 1]
-            if n == kQuote || n == kBackslash {
-                out[o] = n; o += 1; j += 2
-                continue
-            }
+        if c == kBackslash && j + 1 < e && escapes.contains(p[j + 1]) {
+            out[o] = p[j + 1]; o += 1; j += 2
+            continue
         }
         out[o] = c; o += 1; j += 1
     }

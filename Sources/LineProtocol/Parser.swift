@@ -154,21 +154,22 @@ extension ParserCore {
             // Only a remainder that fits the limit can be a complete last line without a newline: a
             // remainder of exactly `window` bytes must still be reported as too long.
             let eof = final && to - i < window
-            switch parseEntry(p, i, wend, eof: eof) {
+            let scan = parseEntry(p, i, wend, eof: eof)
+            switch scan.kind {
             case .point:
-                let point = Point(measurement: UnsafeRawBufferPointer(start: pointMeasurement, count: pointMeasurementCount), tagSlots: tags, tagCount: pointTagCount,
-                                  fieldSlots: fields, fieldCount: pointFieldCount,
-                                  timestamp: pointTimestamp, lineNumber: line)
-                line += newlines
-                i = next
+                let point = Point(measurement: UnsafeRawBufferPointer(start: scan.measurement, count: scan.measurementCount),
+                                  tagSlots: scan.tags, tagCount: scan.tagCount, fieldSlots: scan.fields, fieldCount: scan.fieldCount,
+                                  timestamp: scan.timestamp, lineNumber: line)
+                line += scan.newlines
+                i = scan.next
                 try onPoint(point)
             case .skipped:
-                line += newlines
-                i = next
+                line += scan.newlines
+                i = scan.next
             case .failed:
-                onError(makeError(p, i, next))
-                line += newlines
-                i = next
+                onError(makeError(p, i, scan.next))
+                line += scan.newlines
+                i = scan.next
             case .incomplete:
                 if wend - i < window { return i }
                 // Longer than maxLineLength: report it and skip to the first newline at or after

@@ -53,14 +53,10 @@ public struct ByteWriter {
         withUnsafeBytes(of: v.bigEndian) { raw($0) }
     }
 
-    /// An unsigned LEB128 varint, appended in one piece.
+    /// An unsigned LEB128 varint (byte appends: cheaper than a copy for the usual one or two bytes).
     @inlinable
     public mutating func uvarint(_ v: UInt64) {
-        var tmp: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &tmp) { p in
-            let n = Varint.encode(v, into: p.baseAddress!)
-            raw(UnsafeRawBufferPointer(rebasing: p[0..<n]))
-        }
+        Varint.put(v, into: &bytes)
     }
 
     /// A zigzag-mapped signed varint.

@@ -69,14 +69,14 @@ struct Daemon {
     /// The collectd parser (security level, users) and types table, and where the types came from.
     static func collectd(_ c: DaemonConfig) throws -> (CollectdIngester, String) {
         var auth: CollectdAuth? = nil
-        if let f = c.collectd.authFile {
+        if let f = c.collectd.files.auth {
             guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw DaemonConfig.Invalid("--collectd-auth-file: cannot read \(f)") }
             auth = CollectdAuth(file: text)
         }
         var typesDB = TypesDB.builtin
         var source = "built-in"
         let system = "/usr/share/collectd/types.db"
-        if let f = c.collectd.typesDB {
+        if let f = c.collectd.files.typesDB {
             guard let t = TypesDB(contentsOfFile: f) else { throw DaemonConfig.Invalid("--collectd-typesdb: cannot read \(f)") }
             typesDB = typesDB.merging(t)
             source = f
@@ -135,7 +135,7 @@ struct Daemon {
         }
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
             ExpectContinueHandler(),
-            RequestHeadTimeoutHandler(first: .nanoseconds(config.http.headerTimeout), idle: .nanoseconds(config.http.idleTimeout),
+            RequestHeadTimeoutHandler(first: .nanoseconds(config.http.timeouts.header), idle: .nanoseconds(config.http.timeouts.idle),
                                       onTimeout: { counters.addHeaderTimeout() }),
         ]))
         let scheme = tls == nil ? "http" : "https"

@@ -142,6 +142,17 @@ private final class OneShotServer: @unchecked Sendable {
 }
 
 final class TSDBClientTests: XCTestCase {
+    /// One exchange with a `OneShotServer` answering `pieces`: the client for `base` + the
+    /// server's port + `prefix` makes the request; returns the response and the request as the
+    /// server received it.
+    private func exchange(_ pieces: [String], base: String = "http://127.0.0.1", prefix: String = "",
+                          _ request: (TSDBClient) throws -> ClientResponse) throws -> (ClientResponse, String) {
+        let server = try OneShotServer(response: pieces)
+        let client = try TSDBClient(baseURL: "\(base):\(server.port)\(prefix)", timeoutSeconds: 5)
+        let response = try request(client)
+        return (response, server.request())
+    }
+
     func testContentLengthResponseAndRequestEncoding() throws {
         let server = try OneShotServer(response: [
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Influxdb-Version: 1.8\r\nContent-Length: 18\r\n\r\n",
@@ -164,30 +175,24 @@ final class TSDBClientTests: XCTestCase {
     }
 
     func testChunkedResponseWithExtensionsAndTrailers() throws {
-        let server = try OneShotServer(response: [
+        let (response, request) = try exchange([
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n",
             "5;ext=1\r\nhello\r\n",
             "1A\r\n, chunked world 0123456789\r\n",
             "0\r\nX-Trailer: yes\r\n\r\n",
-        ])
-        let client = try TSDBClient(baseURL: "http://127.0.0.1:\(server.port)", timeoutSeconds: 5)
-        let response = try client.get("/query", query: [])
+        ]) { try $0.get("/query") }
         XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(String(decoding: response.body, as: UTF8.self), "hello, chunked world 0123456789")
-        XCTAssertTrue(server.request().hasPrefix("GET /query HTTP/1.1\r\n"))
+        XCTAssertEqual(response.text, "hello, chunked world 0123456789")
+        XCTAssertTrue(request.hasPrefix("GET /query HTTP/1.1\r\n"))
     }
 
     func testPostSendsBodyUnderPathPrefixAndReadsUntilClose() throws {
-        let server = try OneShotServer(response: [
-            "HTTP/1.0 204 No Content\r\n\r\n",
-        ])
-        let client = try TSDBClient(baseURL: "http://127.0.0.1:\(server.port)/tsdb/", timeoutSeconds: 5)
         let body = Array("cpu,host=a value=1 1767225600000000000\n".utf8)
-        let response = try client.post("/write", query: [("db", "metrics"), ("precision", "ns")],
-                                       body: body, contentType: "text/plain; charset=utf-8")
+        let (response, request) = try exchange(["HTTP/1.0 204 No Content\r\n\r\n"], prefix: "/tsdb/") {
+            try $0.post("/write", query: [("db", "metrics"), ("precision", "ns")], body: body, contentType: "text/plain; charset=utf-8")
+        }
         XCTAssertEqual(response.status, 204)
         XCTAssertEqual(response.body, [])
-        let request = server.request()
         XCTAssertTrue(request.hasPrefix("POST /tsdb/write?db=metrics&precision=ns HTTP/1.1\r\n"), request)
         XCTAssertTrue(request.contains("\r\nContent-Type: text/plain; charset=utf-8\r\n"), request)
         XCTAssertTrue(request.contains("\r\nContent-Length: \(body.count)\r\n"), request)
@@ -195,15 +200,13 @@ final class TSDBClientTests: XCTestCase {
     }
 
     func testBodyWithoutLengthIsReadUntilClose() throws {
-        let server = try OneShotServer(response: [
+        let (response, request) = try exchange([
             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnot ",
             "found",
-        ])
-        let client = try TSDBClient(baseURL: "127.0.0.1:\(server.port)", timeoutSeconds: 5)
-        let response = try client.get("ping", query: [])
+        ], base: "127.0.0.1") { try $0.get("ping") }
         XCTAssertEqual(response.status, 404)
-        XCTAssertEqual(String(decoding: response.body, as: UTF8.self), "not found")
-        XCTAssertTrue(server.request().hasPrefix("GET /ping HTTP/1.1\r\n"))
+        XCTAssertEqual(response.text, "not found")
+        XCTAssertTrue(request.hasPrefix("GET /ping HTTP/1.1\r\n"))
     }
 
     func testTruncatedContentLengthBodyIsAProtocolError() throws {

@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import TSClient
 import TSEngine
 #if canImport(Glibc)
 import Glibc
@@ -99,8 +101,22 @@ struct HTTPResponse {
     var body: String
 }
 
-/// A minimal HTTP/1.1 client over a raw socket, so tests control exactly what is sent.
+/// Requests to the daemon under test. `request` goes through TSClient's `TSDBClient` (the
+/// client tsctl uses, over async-http-client), one per port; `connect`, `sendAll` and
+/// `readResponse` speak raw HTTP/1.1 over a socket, for tests that must control exactly what is
+/// sent (slow or malformed clients).
 enum HTTP {
+    private static let clients = Mutex<[Int: TSDBClient]>([:])
+
+    static func client(port: Int) throws -> TSDBClient {
+        try clients.withLock { c in
+            if let x = c[port] { return x }
+            let x = try TSDBClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 60)
+            c[port] = x
+            return x
+        }
+    }
+
     static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
@@ -155,13 +171,11 @@ enum HTTP {
     }
 
     static func request(port: Int, _ method: String, _ path: String, body: [UInt8] = [], headers: [String: String] = [:]) throws -> HTTPResponse {
-        let fd = try connect(port: port)
-        defer { close(fd) }
-        var h = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
-        for (k, v) in headers { h += "\(k): \(v)\r\n" }
-        h += "\r\n"
-        guard sendAll(fd, Array(h.utf8) + body) else { throw HTTPError.message("send failed") }
-        return try readResponse(fd)
+        let r = try client(port: port).send(method, path, body: body.isEmpty && method != "POST" ? nil : body,
+                                            headers: headers.map { ($0.key, $0.value) })
+        var h: [String: String] = [:]
+        for (k, v) in r.headers where h[k.lowercased()] == nil { h[k.lowercased()] = v }
+        return HTTPResponse(status: r.status, headers: h, body: r.text)
     }
 
     static func request(port: Int, _ method: String, _ path: String, text: String) throws -> HTTPResponse {

@@ -143,18 +143,11 @@ enum CollectdPacket {
     }
 
     @Test func collectdSignWithoutAuthFileRefusesToStart() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Daemon.binary)
-        p.arguments = ["--data-dir", "/tmp/tsdbd-never-created-\(getpid())", "--collectd-addr", "127.0.0.1:\(Daemon.freePort(udp: true))",
-                       "--collectd-security-level", "sign"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
-        #expect(text.contains("needs --collectd-auth-file"), "\(text)")
+        let r = try RealAgent.run(Daemon.binary, ["--data-dir", "/tmp/tsdbd-never-created-\(getpid())",
+                                                  "--collectd-addr", "127.0.0.1:\(Daemon.freePort(udp: true))",
+                                                  "--collectd-security-level", "sign"], timeout: 30)
+        #expect(r.status != 0)
+        #expect(r.output.contains("needs --collectd-auth-file"), "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/tsdbd-never-created-\(getpid())"))
     }
 
@@ -222,16 +215,8 @@ enum CollectdPacket {
         let pts = try readBack(d.dataDir, "graphite", SeriesKey("disk", ["dc": "eu1", "host": "web1", "env": "prod"], field: "sda.read_bytes"))
         #expect(pts.map { $0.1 } == [.float(100)])
         // A bad template stops the start with a message.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Daemon.binary)
-        p.arguments = ["--data-dir", "/tmp/tsdbd-never-created-\(getpid())", "--collectd-addr", "off", "--graphite-addr", "127.0.0.1:\(tcp)",
-                       "--graphite-template", "host.field"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus != 0 && text.contains("no measurement in template"), "\(text)")
+        let r = try RealAgent.run(Daemon.binary, ["--data-dir", "/tmp/tsdbd-never-created-\(getpid())", "--collectd-addr", "off",
+                                                  "--graphite-addr", "127.0.0.1:\(tcp)", "--graphite-template", "host.field"], timeout: 30)
+        #expect(r.status != 0 && r.output.contains("no measurement in template"), "\(r.output)")
     }
 }

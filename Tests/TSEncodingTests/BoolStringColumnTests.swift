@@ -6,20 +6,12 @@ import TSSupport
 struct BoolColumnTests {
     @discardableResult
     static func roundTrip(_ v: [Bool], sourceLocation: SourceLocation = #_sourceLocation) throws -> (ValueCodec, [UInt8]) {
-        var out: [UInt8] = []
-        let codec = BoolColumn.encode(v, into: &out)
-        var decoded: [Bool] = [true]
-        try withExactBuffer(out) { try BoolColumn.decode(codec, $0, count: v.count, into: &decoded) }
-        #expect(decoded == [true] + v, sourceLocation: sourceLocation)
-        return (codec, out)
+        try roundTripColumn(v, sentinel: true, encode: { BoolColumn.encode($0, into: &$1) },
+                            decode: { try BoolColumn.decode($0, $1, count: $2, into: &$3) }, same: ==, sourceLocation: sourceLocation)
     }
 
     static func decoder(_ codec: ValueCodec) -> CountingDecoder {
-        { b, count in
-            var out: [Bool] = []
-            try BoolColumn.decode(codec, b, count: count, into: &out)
-            return out.count
-        }
+        countingDecoder { (b, n, out: inout [Bool]) in try BoolColumn.decode(codec, b, count: n, into: &out) }
     }
 
     @Test func roundTrips() throws {
@@ -63,11 +55,9 @@ struct BoolColumnTests {
 struct StringColumnTests {
     @discardableResult
     static func roundTrip(_ v: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation) throws -> (ValueCodec, [UInt8]) {
-        var out: [UInt8] = []
-        let codec = StringColumn.encode(v, into: &out)
-        var decoded: [[UInt8]] = [[9]]
-        try withExactBuffer(out) { try StringColumn.decode(codec, $0, count: v.count, into: &decoded) }
-        #expect(decoded == [[9]] + v, sourceLocation: sourceLocation)
+        let (codec, out) = try roundTripColumn(v, sentinel: [9], encode: { StringColumn.encode($0, into: &$1) },
+                                               decode: { try StringColumn.decode($0, $1, count: $2, into: &$3) }, same: ==,
+                                               sourceLocation: sourceLocation)
         // The zero-copy visitor sees the same values.
         var visited: [[UInt8]] = []
         try withExactBuffer(out) { try StringColumn.visit(codec, $0, count: v.count) { visited.append(Array($0)) } }
@@ -76,11 +66,7 @@ struct StringColumnTests {
     }
 
     static func decoder(_ codec: ValueCodec) -> CountingDecoder {
-        { b, count in
-            var out: [[UInt8]] = []
-            try StringColumn.decode(codec, b, count: count, into: &out)
-            return out.count
-        }
+        countingDecoder { (b, n, out: inout [[UInt8]]) in try StringColumn.decode(codec, b, count: n, into: &out) }
     }
 
     @Test func roundTrips() throws {

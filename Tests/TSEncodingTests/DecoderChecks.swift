@@ -11,6 +11,32 @@ import TSSupport
 /// A decoder under test: decodes `count` values and returns how many it appended.
 typealias CountingDecoder = (UnsafeRawBufferPointer, Int) throws -> Int
 
+/// A column decoder (`decode(codec, bytes, count:, into:)`) as a `CountingDecoder`.
+func countingDecoder<E>(_ decode: @escaping (UnsafeRawBufferPointer, Int, inout [E]) throws -> Void) -> CountingDecoder {
+    { b, count in
+        var out: [E] = []
+        try decode(b, count, &out)
+        return out.count
+    }
+}
+
+/// Encodes `v` after `prefix` bytes (which the encoder must leave alone), decodes the encoding from
+/// an exactly sized buffer after a `sentinel` element (which the decoder must leave alone) and
+/// expects the values back (`same` compares). Returns the codec and the encoding.
+@discardableResult
+func roundTripColumn<E, C>(_ v: [E], prefix: [UInt8] = [], sentinel: E,
+                           encode: ([E], inout [UInt8]) -> C, decode: (C, UnsafeRawBufferPointer, Int, inout [E]) throws -> Void,
+                           same: ([E], [E]) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) throws -> (C, [UInt8]) {
+    var out = prefix
+    let codec = encode(v, &out)
+    #expect(out.starts(with: prefix), sourceLocation: sourceLocation)
+    let body = Array(out.dropFirst(prefix.count))
+    var decoded = [sentinel]
+    try withExactBuffer(body) { try decode(codec, $0, v.count, &decoded) }
+    #expect(same(decoded, [sentinel] + v), sourceLocation: sourceLocation)
+    return (codec, body)
+}
+
 /// Decoding must either throw or produce exactly `count` values.
 func expectSafeDecode(_ bytes: ArraySlice<UInt8>, count: Int, _ decode: CountingDecoder,
                       sourceLocation: SourceLocation = #_sourceLocation) {

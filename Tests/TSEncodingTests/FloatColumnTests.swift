@@ -6,21 +6,15 @@ import TSSupport
 struct FloatColumnTests {
     @discardableResult
     static func roundTrip(_ v: [Double], sourceLocation: SourceLocation = #_sourceLocation) throws -> (ValueCodec, [UInt8]) {
-        var out: [UInt8] = []
-        let codec = FloatColumn.encode(v, into: &out)
-        #expect(codec.isFloatCodec, sourceLocation: sourceLocation)
-        var decoded: [Double] = [0.5]
-        try withExactBuffer(out) { try FloatColumn.decode(codec, $0, count: v.count, into: &decoded) }
-        #expect(decoded.map(\.bitPattern) == [(0.5 as Double).bitPattern] + v.map(\.bitPattern), sourceLocation: sourceLocation)
-        return (codec, out)
+        let r = try roundTripColumn(v, sentinel: 0.5, encode: { FloatColumn.encode($0, into: &$1) },
+                                    decode: { try FloatColumn.decode($0, $1, count: $2, into: &$3) },
+                                    same: { $0.map(\.bitPattern) == $1.map(\.bitPattern) }, sourceLocation: sourceLocation)
+        #expect(r.0.isFloatCodec, sourceLocation: sourceLocation)
+        return r
     }
 
     static func decoder(_ codec: ValueCodec) -> CountingDecoder {
-        { b, count in
-            var out: [Double] = []
-            try FloatColumn.decode(codec, b, count: count, into: &out)
-            return out.count
-        }
+        countingDecoder { (b, n, out: inout [Double]) in try FloatColumn.decode(codec, b, count: n, into: &out) }
     }
 
     static let specials: [Double] = [

@@ -6,21 +6,14 @@ import TSSupport
 struct IntColumnTests {
     @discardableResult
     static func roundTrip(_ v: [Int64], sourceLocation: SourceLocation = #_sourceLocation) throws -> (ValueCodec, [UInt8]) {
-        var out: [UInt8] = []
-        let codec = IntColumn.encode(v, into: &out)
-        #expect(codec.isIntCodec, sourceLocation: sourceLocation)
-        var decoded: [Int64] = [123]
-        try withExactBuffer(out) { try IntColumn.decode(codec, $0, count: v.count, into: &decoded) }
-        #expect(decoded == [123] + v, sourceLocation: sourceLocation)
-        return (codec, out)
+        let r = try roundTripColumn(v, sentinel: 123, encode: { IntColumn.encode($0, into: &$1) },
+                                    decode: { try IntColumn.decode($0, $1, count: $2, into: &$3) }, same: ==, sourceLocation: sourceLocation)
+        #expect(r.0.isIntCodec, sourceLocation: sourceLocation)
+        return r
     }
 
     static func decoder(_ codec: ValueCodec) -> CountingDecoder {
-        { b, count in
-            var out: [Int64] = []
-            try IntColumn.decode(codec, b, count: count, into: &out)
-            return out.count
-        }
+        countingDecoder { (b, n, out: inout [Int64]) in try IntColumn.decode(codec, b, count: n, into: &out) }
     }
 
     @Test func smallInputs() throws {

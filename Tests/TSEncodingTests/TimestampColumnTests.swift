@@ -6,22 +6,12 @@ import TSSupport
 struct TimestampColumnTests {
     @discardableResult
     static func roundTrip(_ ts: [Int64], sourceLocation: SourceLocation = #_sourceLocation) throws -> (TimestampCodec, [UInt8]) {
-        var out: [UInt8] = [0xAB]
-        let codec = TimestampColumn.encode(ts, into: &out)
-        #expect(out.first == 0xAB, sourceLocation: sourceLocation)
-        let body = Array(out.dropFirst())
-        var decoded: [Int64] = [1]
-        try withExactBuffer(body) { try TimestampColumn.decode(codec, $0, count: ts.count, into: &decoded) }
-        #expect(decoded == [1] + ts, sourceLocation: sourceLocation)
-        return (codec, body)
+        try roundTripColumn(ts, prefix: [0xAB], sentinel: 1, encode: { TimestampColumn.encode($0, into: &$1) },
+                            decode: { try TimestampColumn.decode($0, $1, count: $2, into: &$3) }, same: ==, sourceLocation: sourceLocation)
     }
 
     static func decoder(_ codec: TimestampCodec) -> CountingDecoder {
-        { b, count in
-            var out: [Int64] = []
-            try TimestampColumn.decode(codec, b, count: count, into: &out)
-            return out.count
-        }
+        countingDecoder { (b, n, out: inout [Int64]) in try TimestampColumn.decode(codec, b, count: n, into: &out) }
     }
 
     @Test func smallInputs() throws {

@@ -57,21 +57,28 @@ func record(_ benchmark: Benchmark, _ nanos: UInt64) {
 let benchmarks: @Sendable () -> Void = {
     precondition(lines.filter { $0 == 0x0A }.count == lineCount)
 
-    Benchmark("LineProtocol.parse.whole.200k_lines", configuration: parserConfiguration()) { benchmark in
+    /// A parse of all lines; `body` returns the points it saw.
+    func parseBenchmark(_ name: String, _ body: @escaping @Sendable () -> Int) {
+        Benchmark(name, configuration: parserConfiguration()) { benchmark in
+            let t0 = monotonicNanos()
+            let points = body()
+            let t1 = monotonicNanos()
+            precondition(points == lineCount)
+            record(benchmark, t1 - t0)
+        }
+    }
+
+    parseBenchmark("LineProtocol.parse.whole.200k_lines") {
         var points = 0
-        let t0 = monotonicNanos()
         lines.withUnsafeBytes { buf in
             LineProtocolParser.parse(buf, precision: .milliseconds, defaultTime: 0,
                                      onPoint: { p in points &+= p.fieldCount }, onError: { _ in })
         }
-        let t1 = monotonicNanos()
-        precondition(points == lineCount)
-        record(benchmark, t1 - t0)
+        return points
     }
 
-    Benchmark("LineProtocol.parse.chunks64k.200k_lines", configuration: parserConfiguration()) { benchmark in
+    parseBenchmark("LineProtocol.parse.chunks64k.200k_lines") {
         var points = 0
-        let t0 = monotonicNanos()
         var parser = LineProtocolParser(precision: .milliseconds, defaultTime: 0)
         lines.withUnsafeBytes { buf in
             var off = 0
@@ -82,9 +89,7 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         parser.finish(onPoint: { p in points &+= p.fieldCount }, onError: { _ in })
-        let t1 = monotonicNanos()
-        precondition(points == lineCount)
-        record(benchmark, t1 - t0)
+        return points
     }
 
     Benchmark("LineProtocolIngester.batches.200k_lines", configuration: parserConfiguration()) { benchmark in

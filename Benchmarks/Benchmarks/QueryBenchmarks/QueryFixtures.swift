@@ -85,51 +85,6 @@ func directoryBytes(_ path: String) -> Int {
     return total
 }
 
-// MARK: - Series tables
-
-/// A fixed list of float series with field `value`, kept as canonical key prefixes back to back so
-/// that a step (one sample per series) goes into a `WriteBatch` through the hot path
-/// (`append(canonicalPrefix:field:timestamp:type:bits:)`), as the line-protocol ingester does.
-final class SeriesTable {
-    let count: Int
-    private let arena: [UInt8]
-    private let ends: [Int]
-    private let field: [UInt8] = Array("value".utf8)
-
-    init(_ keys: [(measurement: String, tags: [Tag])]) {
-        var arena: [UInt8] = []
-        var ends: [Int] = []
-        for k in keys {
-            let tags = k.tags.sorted()
-            SeriesKeyCoder.appendComponent(k.measurement.utf8, to: &arena)
-            SeriesKeyCoder.appendTagCount(tags.count, to: &arena)
-            for t in tags {
-                SeriesKeyCoder.appendComponent(t.key.utf8, to: &arena)
-                SeriesKeyCoder.appendComponent(t.value.utf8, to: &arena)
-            }
-            ends.append(arena.count)
-        }
-        count = keys.count
-        self.arena = arena
-        self.ends = ends
-    }
-
-    /// Appends series i's sample (timestamps[i], values[i]) for every i.
-    func appendStep(_ timestamps: [Int64], _ values: [Double], to batch: inout WriteBatch) {
-        precondition(timestamps.count == count && values.count == count)
-        arena.withUnsafeBytes { a in
-            field.withUnsafeBytes { f in
-                var start = 0
-                for i in 0..<count {
-                    let prefix = UnsafeRawBufferPointer(rebasing: a[start..<ends[i]])
-                    start = ends[i]
-                    batch.append(canonicalPrefix: prefix, field: f, timestamp: timestamps[i], type: .float, bits: values[i].bitPattern)
-                }
-            }
-        }
-    }
-}
-
 // MARK: - W1-shaped dataset (2 h)
 
 /// A small W1-shaped dataset: 20 hypervisors × 16 cores × 8 CPU states of `cpu_value` jiffies
@@ -192,7 +147,7 @@ final class W1Dataset {
                     }
                 }
             }
-            table.appendStep(timestamps, values, to: &batch)
+            table.appendStep(timestamps, bits: values.map(\.bitPattern), to: &batch)
             if (step + 1) % stepsPerBatch == 0 {
                 try appendChecked(engine, batch)
                 batch.removeAll()
@@ -359,7 +314,7 @@ final class RollupDataset {
                         values[i] = Double(gauge[i]) / 100
                     }
                 }
-                table.appendStep(timestamps, values, to: &batch)
+                table.appendStep(timestamps, bits: values.map(\.bitPattern), to: &batch)
                 if (step + 1) % stepsPerBatch == 0 {
                     try appendChecked(engine, batch)
                     batch.removeAll()

@@ -3,6 +3,7 @@
 // same bytes.
 @_exported import TSSupport
 import Benchmark
+import TSEngine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -136,4 +137,55 @@ public enum BenchMetric {
     /// Samples encoded / decoded / appended / sealed / read / replayed / compacted / queried per
     /// second, timed around the call under test only.
     public static let samplesPerSecond = BenchmarkMetric.custom("samples_per_s", polarity: .prefersLarger, useScalingFactor: false)
+}
+
+// MARK: - Series tables
+
+/// A fixed list of float series with field `value`, kept as canonical key prefixes back to back
+/// (`ends[i]` is where series i's prefix ends) so that a step (one sample per series) goes into a
+/// `WriteBatch` through the hot path (`append(canonicalPrefix:field:timestamp:type:bits:)`), as the
+/// line-protocol ingester does.
+public final class SeriesTable {
+    public let count: Int
+    private let arena: [UInt8]
+    private let ends: [Int]
+    private let field: [UInt8] = Array("value".utf8)
+
+    public init(_ keys: [(measurement: String, tags: [Tag])]) {
+        var arena: [UInt8] = []
+        var ends: [Int] = []
+        for k in keys {
+            SeriesKeyCoder.appendPrefix(measurement: k.measurement, tags: k.tags.sorted(), to: &arena)
+            ends.append(arena.count)
+        }
+        count = keys.count
+        self.arena = arena
+        self.ends = ends
+    }
+
+    /// Series i's key as a `SeriesKey` (for selectors and checks).
+    public func key(_ i: Int) -> SeriesKey {
+        var b = Array(arena[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+        SeriesKeyCoder.appendComponent(field, to: &b)
+        return SeriesKey(canonical: b)!
+    }
+
+    /// Appends series i's sample (timestamps[i], float bits[i]) for every i; only copies bytes.
+    public func appendStep(_ timestamps: [Int64], bits: [UInt64], to batch: inout WriteBatch) {
+        precondition(timestamps.count == count && bits.count == count)
+        arena.withUnsafeBytes { a in
+            field.withUnsafeBytes { f in
+                timestamps.withUnsafeBufferPointer { ts in
+                    bits.withUnsafeBufferPointer { b in
+                        var start = 0
+                        for i in 0..<count {
+                            let prefix = UnsafeRawBufferPointer(rebasing: a[start..<ends[i]])
+                            start = ends[i]
+                            batch.append(canonicalPrefix: prefix, field: f, timestamp: ts[i], type: .float, bits: b[i])
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

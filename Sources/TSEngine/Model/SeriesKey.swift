@@ -43,15 +43,11 @@ public struct SeriesKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The canonical encoding (see the type's documentation).
     public var canonicalBytes: [UInt8] {
-        var w = ByteWriter(capacity: measurement.utf8.count + field.utf8.count + tags.count * 16 + 8)
-        w.uvarintBytes(measurement.utf8)
-        w.uvarint(UInt64(tags.count))
-        for t in tags {
-            w.uvarintBytes(t.key.utf8)
-            w.uvarintBytes(t.value.utf8)
-        }
-        w.uvarintBytes(field.utf8)
-        return w.bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(measurement.utf8.count + field.utf8.count + tags.count * 16 + 8)
+        SeriesKeyCoder.appendPrefix(measurement: measurement, tags: tags, to: &out)
+        SeriesKeyCoder.appendComponent(field.utf8, to: &out)
+        return out
     }
 
     /// Decodes a canonical encoding; nil when the bytes are not one.
@@ -95,6 +91,19 @@ public enum SeriesKeyCoder {
     @inlinable
     public static func appendComponent(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         ByteWriter.append(to: &out) { $0.uvarintBytes(bytes) }
+    }
+
+    /// Appends a key's prefix: measurement, tag count, then each tag (`tags` sorted by key).
+    /// A canonical key is its prefix followed by the field component.
+    public static func appendPrefix(measurement: String, tags: [Tag], to out: inout [UInt8]) {
+        ByteWriter.append(to: &out) { w in
+            w.uvarintBytes(measurement.utf8)
+            w.uvarint(UInt64(tags.count))
+            for t in tags {
+                w.uvarintBytes(t.key.utf8)
+                w.uvarintBytes(t.value.utf8)
+            }
+        }
     }
 
     /// Appends the tag count that follows the measurement.

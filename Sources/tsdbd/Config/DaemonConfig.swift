@@ -27,8 +27,8 @@ struct DaemonConfig: Sendable {
     struct HTTPSettings: Sendable {
         var addr: HostPort
         var limits: HTTPLimits
-        var headerTimeout: Int64
-        var idleTimeout: Int64
+        /// Nanoseconds until a connection's first request head, and between requests.
+        var timeouts: (header: Int64, idle: Int64)
         var tls: (cert: String, key: String)?
     }
 
@@ -44,8 +44,8 @@ struct DaemonConfig: Sendable {
         var addr: HostPort?
         var database: String
         var securityLevel: SecurityLevel
-        var authFile: String?
-        var typesDB: String?
+        /// The users' passwords (AuthFile) and types.db, when given.
+        var files: (auth: String?, typesDB: String?)
     }
 
     /// Graphite plaintext over TCP, through compiled templates.
@@ -184,7 +184,7 @@ struct DaemonConfig: Sendable {
         let (cert, key) = (s.path(K.tlsCert), s.path(K.tlsKey))
         if (cert == nil) != (key == nil) { throw Invalid("--tls-cert and --tls-key go together") }
         http = HTTPSettings(addr: try s.address(K.httpAddr, allowOff: false)!, limits: limits,
-                            headerTimeout: try s.duration(K.httpHeaderTimeout), idleTimeout: try s.duration(K.httpIdleTimeout),
+                            timeouts: (try s.duration(K.httpHeaderTimeout), try s.duration(K.httpIdleTimeout)),
                             tls: cert.flatMap { c in key.map { (c, $0) } })
         let authEnabled = try s.bool(K.authEnabled)
         authFile = s.path(K.authFile)
@@ -203,8 +203,8 @@ struct DaemonConfig: Sendable {
         default: throw Invalid("--collectd-security-level must be none, sign or encrypt")
         }
         collectd = CollectdSettings(addr: try s.address(K.collectdAddr), database: try s.required(K.collectdDB), securityLevel: level,
-                                    authFile: s.path(K.collectdAuthFile), typesDB: s.path(K.collectdTypesDB))
-        if level != .none && collectd.authFile == nil && collectd.addr != nil {
+                                    files: (s.path(K.collectdAuthFile), s.path(K.collectdTypesDB)))
+        if level != .none && collectd.files.auth == nil && collectd.addr != nil {
             throw Invalid("--collectd-security-level \(level) needs --collectd-auth-file (the users' passwords); refusing to start")
         }
         let templates = s.list(K.graphiteTemplate)
