@@ -4,6 +4,21 @@ import TSSupport
 /// Bits are packed from the most significant bit of each byte downwards; a
 /// value written with `write(bits:count:)` is stored most significant bit
 /// first. `finish` pads the final partial byte with zero bits.
+/// Where a bit-stream encoder writes: a `BitWriter`, or a `BitCounter` that only counts (to size
+/// an encoding without producing it).
+protocol BitSink {
+    mutating func write(bits: UInt64, count: Int)
+}
+
+/// Counts the bits written.
+struct BitCounter: BitSink {
+    var bits = 0
+    @inline(__always)
+    mutating func write(bits: UInt64, count: Int) { self.bits &+= count }
+}
+
+extension BitWriter: BitSink {}
+
 public struct BitWriter {
     @usableFromInline var buffer: [UInt8]
     /// Pending bits, right-aligned; only the low `accBits` bits are meaningful.

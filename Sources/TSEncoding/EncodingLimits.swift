@@ -28,3 +28,16 @@ func appendingAtomically<T>(_ out: inout [T], _ body: (inout [T]) throws -> Void
         throw error
     }
 }
+
+/// Appends `count` little-endian 64-bit words that exactly fill `b` (the `raw` codec of
+/// integer and float columns), each through `transform`.
+@inline(__always)
+func appendRawWords<T>(_ b: UnsafeRawBufferPointer, count: Int, into out: inout [T], _ transform: (UInt64) -> T) throws {
+    guard b.count / 8 == count && b.count % 8 == 0 else {
+        throw b.count < count &* 8 ? EncodingError.truncated : EncodingError.corrupt("raw size mismatch")
+    }
+    out.reserveCapacity(out.count &+ count)
+    for i in 0..<count {
+        out.append(transform(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))))
+    }
+}

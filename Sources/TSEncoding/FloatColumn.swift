@@ -165,13 +165,7 @@ public enum FloatColumn {
     ) throws {
         switch codec {
         case .raw:
-            guard b.count / 8 == count && b.count % 8 == 0 else {
-                throw b.count < count &* 8 ? EncodingError.truncated : EncodingError.corrupt("raw size mismatch")
-            }
-            out.reserveCapacity(out.count &+ count)
-            for i in 0..<count {
-                out.append(Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))))
-            }
+            try appendRawWords(b, count: count, into: &out) { Double(bitPattern: $0) }
         case .constant:
             guard b.count >= 8 else { throw EncodingError.truncated }
             guard b.count == 8 else { throw EncodingError.corrupt("trailing bytes") }

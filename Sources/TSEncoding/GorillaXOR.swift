@@ -16,10 +16,25 @@ import TSSupport
 /// -0.0, infinities, subnormals) round-trips exactly.
 enum GorillaXOR {
     static func encode(_ v: UnsafeBufferPointer<UInt64>, into out: inout [UInt8]) {
-        guard let first = v.first else { return }
+        guard !v.isEmpty else { return }
         var w = BitWriter(appendingTo: &out)
-        w.write(bits: first, count: 64)
-        var prev = first
+        emit(v, into: &w)
+        w.finish(into: &out)
+    }
+
+    /// Exact encoded size in bytes, without writing.
+    static func encodedSize(_ v: UnsafeBufferPointer<UInt64>) -> Int {
+        guard !v.isEmpty else { return 0 }
+        var counter = BitCounter()
+        emit(v, into: &counter)
+        return (counter.bits &+ 7) >> 3
+    }
+
+    /// The bit stream of `v` (not empty), into a writer or a counter.
+    @inline(__always)
+    private static func emit<S: BitSink>(_ v: UnsafeBufferPointer<UInt64>, into w: inout S) {
+        var prev = v[0]
+        w.write(bits: prev, count: 64)
         var winLeading = -1  // no window yet
         var winTrailing = 0
         var winLength = 0
@@ -47,39 +62,6 @@ enum GorillaXOR {
                 winLength = length
             }
         }
-        w.finish(into: &out)
-    }
-
-    /// Exact encoded size in bytes, without writing.
-    static func encodedSize(_ v: UnsafeBufferPointer<UInt64>) -> Int {
-        guard let first = v.first else { return 0 }
-        var bits = 64
-        var prev = first
-        var winLeading = -1
-        var winTrailing = 0
-        var winLength = 0
-        for i in 1..<v.count {
-            let cur = v[i]
-            let x = cur ^ prev
-            prev = cur
-            if x == 0 {
-                bits &+= 1
-                continue
-            }
-            var leading = x.leadingZeroBitCount
-            let trailing = x.trailingZeroBitCount
-            if leading > 31 { leading = 31 }
-            if winLeading >= 0 && leading >= winLeading && trailing >= winTrailing {
-                bits &+= 2 &+ winLength
-            } else {
-                let length = 64 &- leading &- trailing
-                bits &+= 13 &+ length
-                winLeading = leading
-                winTrailing = trailing
-                winLength = length
-            }
-        }
-        return (bits &+ 7) >> 3
     }
 
     /// Decodes exactly `count` patterns from all of `b`.

@@ -183,13 +183,7 @@ enum IntDecoder {
         var at = 0
         switch codec {
         case .raw:
-            guard b.count / 8 == count && b.count % 8 == 0 else {
-                throw b.count < count &* 8 ? EncodingError.truncated : EncodingError.corrupt("raw size mismatch")
-            }
-            out.reserveCapacity(out.count &+ count)
-            for i in 0..<count {
-                out.append(Int64(littleEndian: b.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self)))
-            }
+            try appendRawWords(b, count: count, into: &out) { Int64(bitPattern: $0) }
             at = b.count
         case .constant:
             let x = try Varint.getSigned(b, at: &at)

@@ -38,24 +38,17 @@ private final class OneShotServer: @unchecked Sendable {
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var storage = sockaddr_storage()
-        var length: socklen_t
-        if ipv6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            _ = inet_pton(AF_INET6, "::1", &address.sin6_addr)
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            withUnsafeBytes(of: &address) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            _ = inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeBytes(of: &address) { source in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
-            }
+        /// Copies a loopback address of the family into `storage`; returns its length.
+        func loopback<A>(_ address: A) -> socklen_t {
+            withUnsafeBytes(of: address) { source in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) } }
+            return socklen_t(MemoryLayout<A>.size)
         }
+        var v6 = sockaddr_in6(), v4 = sockaddr_in()
+        v6.sin6_family = sa_family_t(AF_INET6)
+        v4.sin_family = sa_family_t(AF_INET)
+        _ = inet_pton(AF_INET6, "::1", &v6.sin6_addr)
+        _ = inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr)
+        let length = ipv6 ? loopback(v6) : loopback(v4)
         let bound = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }

@@ -120,19 +120,6 @@ final class SeriesSet {
     }
 }
 
-struct BenchmarkSetupError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Appends and fails loudly if any sample was refused: a benchmark that silently drops samples
-/// measures nothing.
-func appendChecked(_ engine: Engine, _ batch: WriteBatch) throws {
-    let r = try engine.append(batch)
-    guard r.written == batch.count, r.rejected.isEmpty else {
-        throw BenchmarkSetupError(description: "append wrote \(r.written) of \(batch.count): \(r.rejected.prefix(3).map { "\($0.error)" })")
-    }
-}
-
 /// State shared between a benchmark's setup, iterations and teardown.
 final class EngineState {
     let path: String

@@ -46,18 +46,6 @@ func engineOptions() -> EngineOptions {
     return o
 }
 
-struct BenchmarkSetupError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Appends and fails loudly if any sample was refused.
-func appendChecked(_ engine: Engine, _ batch: WriteBatch) throws {
-    let r = try engine.append(batch)
-    guard r.written == batch.count, r.rejected.isEmpty else {
-        throw BenchmarkSetupError(description: "append wrote \(r.written) of \(batch.count): \(r.rejected.prefix(3).map { "\($0.error)" })")
-    }
-}
-
 /// Sizes of a database's segments per storage level, from `Engine.stats()`.
 struct LevelBytes {
     var raw = 0

@@ -189,3 +189,17 @@ public final class SeriesTable {
         }
     }
 }
+
+public struct BenchmarkSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Appends and fails loudly if any sample was refused: a benchmark that silently drops samples
+/// measures nothing.
+public func appendChecked(_ engine: Engine, _ batch: WriteBatch) throws {
+    let r = try engine.append(batch)
+    guard r.written == batch.count, r.rejected.isEmpty else {
+        throw BenchmarkSetupError(description: "append wrote \(r.written) of \(batch.count): \(r.rejected.prefix(3).map { "\($0.error)" })")
+    }
+}

@@ -32,9 +32,5 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct CorruptFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var detail: String
-    public init(path: String, detail: String) {
-        self.path = path
-        self.detail = detail
-    }
     public var description: String { "corrupt \(path): \(detail)" }
 }
