@@ -10,9 +10,11 @@ public enum QValue: Sendable, Equatable {
     case boolean(Bool)
     case string(String)
 
+    @inlinable
     public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// The value as a Double for arithmetic; nil for null and strings.
+    @inlinable
     public var double: Double? {
         switch self {
         case .float(let v): v

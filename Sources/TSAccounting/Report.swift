@@ -1,3 +1,4 @@
+import TSSupport
 import InfluxQL
 import TSEngine
 import TSQuery
@@ -99,14 +100,14 @@ public enum AccountingReport {
 
     public static func json(_ rows: [ReportRow]) -> String {
         "[" + rows.map { r in
-            var f = r.group.map { "\(ResultEncoding.quote($0.dimension.rawValue)):\(ResultEncoding.quote($0.value))" }
-            f.append("\"cpu_hours\":\(num(r.cpuHours))")
-            f.append("\"wall_hours\":\(num(r.wallHours))")
-            f.append("\"vcpu_hours\":\(num(r.vcpuHours))")
-            f.append("\"hs06_hours\":\(num(r.hs06Hours))")
-            f.append("\"efficiency\":\(r.efficiency.map(num) ?? "null")")
-            f.append("\"vms\":\(r.vms.count)")
-            return "{" + f.joined(separator: ",") + "}"
+            var f: [(key: String, value: JSONValue)] = r.group.map { ($0.dimension.rawValue, .string($0.value)) }
+            f.append(("cpu_hours", .number(num(r.cpuHours))))
+            f.append(("wall_hours", .number(num(r.wallHours))))
+            f.append(("vcpu_hours", .number(num(r.vcpuHours))))
+            f.append(("hs06_hours", .number(num(r.hs06Hours))))
+            f.append(("efficiency", r.efficiency.map { .number(num($0)) } ?? .null))
+            f.append(("vms", .number(String(r.vms.count))))
+            return JSONValue.object(f).compactText
         }.joined(separator: ",\n ") + "]\n"
     }
 

@@ -172,14 +172,14 @@ public struct ByteReader {
     public mutating func skip(_ n: Int) throws { _ = try bytes(n) }
 
     /// A little-endian integer at an absolute offset of `b`, without a reader (footers, frames).
-    @inlinable
+    @inlinable @inline(__always)
     public static func le<T: FixedWidthInteger>(_: T.Type, _ b: UnsafeRawBufferPointer, at o: Int) throws -> T {
         guard o >= 0, o <= b.count - MemoryLayout<T>.size else { throw EncodingError.truncated }
         return T(littleEndian: b.loadUnaligned(fromByteOffset: o, as: T.self))
     }
 
     /// A big-endian integer at an absolute offset of `b`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func be<T: FixedWidthInteger>(_: T.Type, _ b: UnsafeRawBufferPointer, at o: Int) throws -> T {
         guard o >= 0, o <= b.count - MemoryLayout<T>.size else { throw EncodingError.truncated }
         return T(bigEndian: b.loadUnaligned(fromByteOffset: o, as: T.self))

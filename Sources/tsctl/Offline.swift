@@ -47,11 +47,14 @@ struct Inspect: ParsableCommand {
         let totalSamples = rows.values.reduce(0) { $0 + $1.samples }
         let dirBytes = duBytes(dataDir)
         if json {
-            var items: [String] = []
-            for (m, r) in rows.sorted(by: { $0.key < $1.key }) {
-                items.append(#"{"measurement":"\#(m)","series":\#(r.series),"samples":\#(r.samples),"block_bytes":\#(r.bytes),"bytes_per_sample":\#(ratio(r.bytes, r.samples))}"#)
+            func number(_ v: some CustomStringConvertible) -> JSONValue { .number(v.description) }
+            let items: [JSONValue] = rows.sorted(by: { $0.key < $1.key }).map { m, r in
+                .object([("measurement", .string(m)), ("series", number(r.series)), ("samples", number(r.samples)),
+                         ("block_bytes", number(r.bytes)), ("bytes_per_sample", number(ratio(r.bytes, r.samples)))])
             }
-            print(#"{"segments":\#(segments),"segment_bytes":\#(segBytes),"index_and_footer_bytes":\#(overhead),"wal_bytes":\#(walBytes),"directory_bytes":\#(dirBytes),"samples":\#(totalSamples),"bytes_per_sample":\#(ratio(dirBytes, totalSamples)),"measurements":[\#(items.joined(separator: ","))]}"#)
+            print(JSONValue.object([("segments", number(segments)), ("segment_bytes", number(segBytes)), ("index_and_footer_bytes", number(overhead)),
+                                    ("wal_bytes", number(walBytes)), ("directory_bytes", number(dirBytes)), ("samples", number(totalSamples)),
+                                    ("bytes_per_sample", number(ratio(dirBytes, totalSamples))), ("measurements", .array(items))]).compactText)
             return
         }
         print(pad("measurement", 24) + lpad("series", 10) + lpad("samples", 14) + lpad("bytes", 14) + lpad("B/sample", 10))

@@ -49,7 +49,8 @@ struct AccountingAPI: Sendable {
         router.post("api/v1/accounting/run") { _, _ in
             let job = try AccountingJob(engine: engine, config: config, stateDir: stateDir)
             let r = try await api.onPool { try job.runOnce() }
-            return json(.ok, #"{"hours":\#(r.hoursRecomputed),"late_hours":\#(r.lateHours),"records":\#(r.records),"watermark":\#(r.watermark.map(String.init) ?? "null")}"#)
+            return json(.ok, .object([("hours", .number(String(r.hoursRecomputed))), ("late_hours", .number(String(r.lateHours))),
+                                      ("records", .number(String(r.records))), ("watermark", r.watermark.map { .number(String($0)) } ?? .null)]))
         }
     }
 

@@ -57,7 +57,8 @@ struct HTTPAPI: Sendable {
         router.get("ping") { _, _ in Response(status: .noContent) }
         router.head("ping") { _, _ in Response(status: .noContent) }
         router.get("health") { _, _ in
-            json(.ok, #"{"name":"tsdbd","message":"ready for queries and writes","status":"pass","version":"\#(HTTPAPI.version)"}"#)
+            json(.ok, .object([("name", .string("tsdbd")), ("message", .string("ready for queries and writes")), ("status", .string("pass")),
+                               ("version", .string(HTTPAPI.version))]))
         }
         router.post("write") { req, ctx in
             try await write(req, ctx, database: req.uri.queryParameters.get("db"), precisionParam: req.uri.queryParameters.get("precision"))
@@ -74,7 +75,7 @@ struct HTTPAPI: Sendable {
             let t0 = SystemClock.monotonicNanos()
             try await onPool { try engine.flushAndCompact() }
             let ms = Double(SystemClock.monotonicNanos() - t0) / 1e6
-            return json(.ok, #"{"flushed":true,"milliseconds":\#(ms)}"#)
+            return json(.ok, .object([("flushed", .bool(true)), ("milliseconds", .number(JSONWriter.number(ms) ?? "0"))]))
         }
         QueryAPI(engine: engine, api: self).register(router)
         AccountingAPI(engine: engine, api: self, config: daemon.accounting, stateDir: daemon.accountingStateDir).register(router)
@@ -199,16 +200,15 @@ struct VersionHeaders: RouterMiddleware {
     }
 }
 
+func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response { json(status, value.compactText) }
+
 func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
     Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
 }
 
 /// An InfluxDB-style error: JSON body `{"error":"..."}` and the `X-Influxdb-Error` header.
 func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-    var r = json(status, #"{"error":\#(jsonString(message))}"#)
+    var r = json(status, .object([("error", .string(message))]))
     r.headers[HTTPField.Name("X-Influxdb-Error")!] = String(message.prefix(1024).map { $0 == "\n" || $0 == "\r" ? " " : $0 })
     return r
 }
-
-/// A JSON string literal with escapes.
-func jsonString(_ s: String) -> String { JSONWriter.quote(s) }

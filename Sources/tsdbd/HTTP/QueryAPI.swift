@@ -87,10 +87,10 @@ struct QueryAPI: Sendable {
     func run(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto, ctx: TSContext) async throws -> [StatementResult] {
         var text = q
         if let p = params, !p.isEmpty {
-            guard let values = try? JSONDecoder().decode([String: BoundValue].self, from: Data(p.utf8)) else {
+            guard let values = QueryAPI.boundValues(p) else {
                 throw ParseError(message: "invalid params: expected a JSON object of strings, numbers and booleans", line: 1, char: 1)
             }
-            text = try BoundParameters.substitute(q, values.mapValues(\.value))
+            text = try BoundParameters.substitute(q, values)
         }
         let statements = try InfluxQLParser.parse(text)
         // With authentication on, statements that change data need the admin role (none runs otherwise).
@@ -101,6 +101,22 @@ struct QueryAPI: Sendable {
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
         return try await api.onPool { exec.execute(statements, database: db, options: options) }
+    }
+
+    /// The `params` JSON object (strings, numbers, booleans), or nil when it is not one.
+    static func boundValues(_ text: String) -> [String: BoundParameters.Value]? {
+        guard let members = (try? JSONReader.parse(Array(text.utf8)))?.objectValue else { return nil }
+        var out: [String: BoundParameters.Value] = [:]
+        for (k, v) in members {
+            switch v {
+            case .bool(let b): out[k] = .boolean(b)
+            case .string(let s): out[k] = .string(s)
+            case .number:
+                if let i = v.int64Value { out[k] = .integer(i) } else if let d = v.doubleValue { out[k] = .number(d) } else { return nil }
+            default: return nil
+            }
+        }
+        return out
     }
 
     /// InfluxDB's chunked JSON: one object per line, each series split into `size`-row pieces,
@@ -145,23 +161,6 @@ struct QueryAPI: Sendable {
             }
         }
         return out
-    }
-}
-
-/// One value of the `params` JSON object.
-struct BoundValue: Decodable {
-    let value: BoundParameters.Value
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) {
-            value = .boolean(b)
-        } else if let i = try? c.decode(Int64.self) {
-            value = .integer(i)
-        } else if let d = try? c.decode(Double.self) {
-            value = .number(d)
-        } else {
-            value = .string(try c.decode(String.self))
-        }
     }
 }
 
