@@ -10,38 +10,43 @@ struct TagIndex {
         var tags: [String: [String: [UInt32]]] = [:]
         /// field key → (type, postings)
         var fields: [String: (type: ValueType, series: [UInt32])] = [:]
+
+        /// Adds a series to every list it belongs in; true when an id arrived out of order.
+        mutating func add(_ s: SeriesInfo) -> Bool {
+            let outOfOrder = (series.last ?? 0) > s.id
+            series.append(s.id)
+            for t in s.key.tags { tags[t.key, default: [:]][t.value, default: []].append(s.id) }
+            if fields[s.key.field] == nil {
+                fields[s.key.field] = (s.type, [s.id])
+            } else {
+                fields[s.key.field]!.series.append(s.id)
+            }
+            return outOfOrder
+        }
+
+        mutating func sortPostings() {
+            series.sort()
+            for k in tags.values.indices {
+                for v in tags.values[k].values.indices { tags.values[k].values[v].sort() }
+            }
+            for f in fields.values.indices { fields.values[f].series.sort() }
+        }
     }
 
     private(set) var measurements: [String: Measurement] = [:]
     private var unsorted = false
 
     mutating func add(_ s: SeriesInfo) {
-        let k = s.key
-        var m = measurements[k.measurement] ?? Measurement()
-        if let last = m.series.last, last > s.id { unsorted = true }
-        m.series.append(s.id)
-        for t in k.tags { m.tags[t.key, default: [:]][t.value, default: []].append(s.id) }
-        if m.fields[k.field] == nil {
-            m.fields[k.field] = (s.type, [s.id])
-        } else {
-            m.fields[k.field]!.series.append(s.id)
-        }
-        measurements[k.measurement] = m
+        // In place: `measurements[name, default:]` hands the stored value to `add` without a
+        // copy (taking it out into a local and storing it back would copy every posting list of
+        // the measurement on each new series: quadratic in the series count).
+        if measurements[s.key.measurement, default: Measurement()].add(s) { unsorted = true }
     }
 
     /// Series may arrive out of id order while loading segments; sort once at the end.
     mutating func sortPostings() {
         guard unsorted else { return }
-        for (name, var m) in measurements {
-            m.series.sort()
-            for (tk, vals) in m.tags {
-                var nv = vals
-                for (v, p) in vals { nv[v] = p.sorted() }
-                m.tags[tk] = nv
-            }
-            for (f, e) in m.fields { m.fields[f] = (e.type, e.series.sorted()) }
-            measurements[name] = m
-        }
+        for i in measurements.values.indices { measurements.values[i].sortPostings() }
         unsorted = false
     }
 
