@@ -46,6 +46,12 @@ import Glibc
         let none = try HTTP.request(port: p, "POST", "/write?db=s", body: line)
         #expect(none.status == 401 && none.body.contains("unable to parse authentication credentials"), "\(none)")
         #expect(none.headers["www-authenticate"]?.contains("Basic") == true)
+        // A refusal waits for the whole upload: a client that stops sending at an early answer
+        // (async-http-client, under tsctl) still sees the 401, not a transport error.
+        for size in [26, 26, 26, 26, 26, 26, 26, 26, 4 << 20] {
+            let r = try HTTP.request(port: p, "POST", "/write?db=s", body: Array(repeating: UInt8(ascii: "x"), count: size))
+            #expect(r.status == 401, "\(r)")
+        }
         let wrong = try HTTP.request(port: p, "POST", "/write?db=s", body: line, headers: Self.basic("agent", "nope"))
         #expect(wrong.status == 401 && wrong.body.contains("authorization failed"))
         let reader = try HTTP.request(port: p, "POST", "/write?db=s", body: line, headers: Self.basic("grafana", "g-pw"))
@@ -77,7 +83,7 @@ import Glibc
         let denied = try tsctl(["query", "SHOW DATABASES", "--url", url])
         #expect(denied.status == 2 && denied.output.contains("unable to parse authentication credentials"), "\(denied.output)")
         let m = try HTTP.request(port: p, "GET", "/metrics", headers: Self.basic("ops", "o-pw")).body
-        #expect(m.contains(#"tsdbd_http_auth_failures_total{reason="unauthenticated"} 4"#), "\(m)")
+        #expect(m.contains(#"tsdbd_http_auth_failures_total{reason="unauthenticated"} 13"#), "\(m)")
         #expect(m.contains(#"tsdbd_http_auth_failures_total{reason="forbidden"} 4"#))
     }
 

@@ -30,26 +30,46 @@ struct AuthMiddleware: RouterMiddleware {
         guard let (name, secret) = Authenticator.presented(authorization: request.headers[.authorization],
                                                            u: q.get("u"), p: q.get("p")) else {
             counters.addAuthFailure("unauthenticated")
-            return unauthorized("unable to parse authentication credentials")
+            return await refusing(request, unauthorized("unable to parse authentication credentials"))
         }
         // PBKDF2 takes a fraction of a second on a first check: on the blocking-work pool, as
         // the engine's calls are, never on the event loop or the cooperative pool.
         guard let roles = try await NIOThreadPool.singleton.runIfActive({ authenticator.authenticate(name: name, secret: secret) }) else {
             counters.addAuthFailure("unauthenticated")
-            return unauthorized("authorization failed")
+            return await refusing(request, unauthorized("authorization failed"))
         }
         guard roles.allows(need) else {
             counters.addAuthFailure("forbidden")
             if need == .write {
                 let db = q.get("db") ?? q.get("bucket") ?? ""
-                return error(.forbidden, "\"\(name)\" user is not authorized to write to database \"\(db)\"")
+                return await refusing(request, error(.forbidden, "\"\(name)\" user is not authorized to write to database \"\(db)\""))
             }
-            return error(.forbidden, "\"\(name)\" user is not authorized: \(request.uri.path) requires \(need) privilege")
+            return await refusing(request, error(.forbidden, "\"\(name)\" user is not authorized: \(request.uri.path) requires \(need) privilege"))
         }
         var ctx = context
         ctx.user = name
         ctx.roles = roles
         return try await next(request, ctx)
+    }
+
+    /// Bytes of a refused request's body read and discarded before the refusal is sent.
+    static let drainLimit = 64 << 20
+
+    /// `response`, sent once the request body has been read (up to `drainLimit`). A refusal sent
+    /// while the client is still uploading makes clients that stop at an early response fail
+    /// with their own error (async-http-client: "body length mismatch") instead of showing the
+    /// 401 or 403; InfluxDB clients expect to see it.
+    func refusing(_ request: Request, _ response: Response) async -> Response {
+        var seen = 0
+        do {
+            for try await part in request.body {
+                seen += part.readableBytes
+                if seen > AuthMiddleware.drainLimit { break }
+            }
+        } catch {
+            // The client went away: nothing more to read.
+        }
+        return response
     }
 
     func unauthorized(_ message: String) -> Response {
