@@ -211,12 +211,9 @@ public final class AccountingJob: @unchecked Sendable {
         let refs = vms.flatMap { series[$0]! }
         let owner = vms.flatMap { vm in series[vm]!.map { _ in vm } }
         var live: [String: [Int64: Int64]] = [:]
-        for (k, snaps) in try engine.rollupSnapshots(config.database, level: level, refs, stats: [.count], range: range).enumerated() {
-            guard let snap = snaps[0] else { continue }
-            try engine.scan(snap, range: range) { cols in
-                if case .integer(let cs) = cols.values {
-                    for i in 0..<cols.count { live[owner[k], default: [:]][cols.timestamps[i], default: 0] += cs[i] }
-                }
+        for (k, snap) in try engine.rollupSnapshots(config.database, level: level, refs, range: range).enumerated() {
+            try engine.scanRollups(snap, range: range) { c in
+                for i in 0..<c.count { live[owner[k], default: [:]][c.starts[i], default: 0] += c.counts[i] }
                 return true
             }
         }

@@ -91,81 +91,56 @@ extension Expr {
     }
 }
 
-/// One rollup bucket's statistics, as read from the level database.
-struct RollupRow {
-    var count: Int64 = 0
-    var sum: QValue = .null
-    var min: QValue = .null
-    var max: QValue = .null
-    var first: QValue = .null
-    var firstTime: Int64 = 0
-    var last: QValue = .null
-    var lastTime: Int64 = 0
-    var increase = 0.0
-}
-
-extension AggKind {
-    /// The statistics this function reads from a rollup level (count always, for emptiness).
-    var rollupStats: [RollupStat] {
-        switch self {
-        case .sum, .mean: [.count, .sum]
-        case .min: [.count, .min]
-        case .max: [.count, .max]
-        case .spread: [.count, .min, .max]
-        case .first: [.count, .first, .firstTime]
-        case .last: [.count, .last, .lastTime]
-        case .increase, .rate: [.count, .increase]
-        default: [.count]
-        }
-    }
-}
-
 extension BucketAggregator {
-    /// Merges one rollup bucket starting at `t` into the query bucket that contains it.
-    mutating func addRollup(_ t: Int64, _ r: RollupRow, type: ValueType) {
+    /// Merges rollup bucket `i` of `r` into the query bucket that contains its start.
+    mutating func addRollup(_ r: RollupColumns, _ i: Int, type: ValueType) {
         if inputType == nil { inputType = type }
-        guard r.count > 0 else { return }
+        let t = r.starts[i]
         let b = buckets.index(t)
-        let c = Int(r.count)
+        let c = Int(r.counts[i])
         switch kind {
         case .count:
             states[b].count += c
         case .sum, .mean:
             states[b].count += c
-            if case .integer(let i) = r.sum { states[b].isum &+= i }
-            states[b].sum += r.sum.double ?? 0
+            if r.type == .integer {
+                states[b].isum &+= r.isums[i]
+                states[b].sum += Double(r.isums[i])
+            } else {
+                states[b].sum += r.sums[i]
+            }
         case .min:
-            let v = r.min.double ?? .nan
-            if states[b].count == 0 || v < states[b].pickD { states[b].pickD = v; states[b].pickT = t; states[b].pick = r.min; states[b].pickSeries = currentSeries }
+            let q = QValue(r.value(.min, i)), v = q.double ?? .nan
+            if states[b].count == 0 || v < states[b].pickD { states[b].pickD = v; states[b].pickT = t; states[b].pick = q; states[b].pickSeries = currentSeries }
             states[b].count += c
         case .max:
-            let v = r.max.double ?? .nan
-            if states[b].count == 0 || v > states[b].pickD { states[b].pickD = v; states[b].pickT = t; states[b].pick = r.max; states[b].pickSeries = currentSeries }
+            let q = QValue(r.value(.max, i)), v = q.double ?? .nan
+            if states[b].count == 0 || v > states[b].pickD { states[b].pickD = v; states[b].pickT = t; states[b].pick = q; states[b].pickSeries = currentSeries }
             states[b].count += c
         case .first:
-            let ft = t + r.firstTime, v = r.first.double ?? .nan
+            let ft = t + r.firstTimes[i], q = QValue(r.value(.first, i)), v = q.double ?? .nan
             if states[b].count == 0 || ft < states[b].pickT {
-                states[b].pickT = ft; states[b].pickD = v; states[b].pick = r.first; states[b].pickSeries = currentSeries
+                states[b].pickT = ft; states[b].pickD = v; states[b].pick = q; states[b].pickSeries = currentSeries
             }
             states[b].count += c
         case .last:
-            let lt = t + r.lastTime, v = r.last.double ?? .nan
+            let lt = t + r.lastTimes[i], q = QValue(r.value(.last, i)), v = q.double ?? .nan
             if states[b].count == 0 || lt > states[b].pickT {
-                states[b].pickT = lt; states[b].pickD = v; states[b].pick = r.last; states[b].pickSeries = currentSeries
+                states[b].pickT = lt; states[b].pickD = v; states[b].pick = q; states[b].pickSeries = currentSeries
             }
             states[b].count += c
         case .spread:
             states[b].count += c
-            if case .integer(let lo) = r.min, case .integer(let hi) = r.max {
-                states[b].ilo = Swift.min(states[b].ilo, lo)
-                states[b].ihi = Swift.max(states[b].ihi, hi)
+            if r.type == .integer {
+                states[b].ilo = Swift.min(states[b].ilo, r.imins[i])
+                states[b].ihi = Swift.max(states[b].ihi, r.imaxs[i])
             } else {
-                states[b].lo = Swift.min(states[b].lo, r.min.double ?? .infinity)
-                states[b].hi = Swift.max(states[b].hi, r.max.double ?? -.infinity)
+                states[b].lo = Swift.min(states[b].lo, r.mins[i])
+                states[b].hi = Swift.max(states[b].hi, r.maxs[i])
             }
         case .increase, .rate:
             states[b].count += c
-            states[b].inc += r.increase
+            states[b].inc += r.increases[i]
         default:
             break
         }

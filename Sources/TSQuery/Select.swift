@@ -342,48 +342,15 @@ struct SelectExecutor {
 
         /// Feeds whole rollup buckets of `refs` in `range` (level-aligned) into `agg`.
         private mutating func feedRollup(_ agg: inout BucketAggregator, _ refs: [SeriesRef], level: RollupLevel, range: TimeRange) throws {
-            let stats = agg.kind.rollupStats  // count first
-            let snaps = try exec.engine.rollupSnapshots(db, level: level, refs, stats: stats, range: range)
-            var columns = [SampleColumns?](repeating: nil, count: stats.count)
+            let snaps = try exec.engine.rollupSnapshots(db, level: level, refs, range: range)
             for (k, ref) in refs.enumerated() {
                 agg.currentSeries = k
-                for s in stats.indices {
-                    columns[s] = nil
-                    guard let snap = snaps[k][s] else { continue }
-                    var c = SampleColumns(type: snap.ref.type)
-                    try exec.engine.scan(snap, range: range) { piece in
-                        if c.isEmpty { c = piece } else {
-                            c.timestamps.append(contentsOf: piece.timestamps)
-                            c.values.append(from: piece.values, range: 0..<piece.count)
-                        }
-                        return true
+                try exec.engine.scanRollups(snaps[k], range: range) { c in
+                    for i in 0..<c.count {
+                        points += Int(c.counts[i])
+                        agg.addRollup(c, i, type: ref.type)
                     }
-                    columns[s] = c
-                }
-                guard let counts = columns[0], case .integer(let cv) = counts.values else { continue }
-                var cursors = [Int](repeating: 0, count: stats.count)
-                for (i, t) in counts.timestamps.enumerated() {
-                    var row = RollupRow(count: cv[i])
-                    for s in 1..<stats.count {
-                        guard let c = columns[s] else { continue }
-                        var j = cursors[s]
-                        while j < c.count && c.timestamps[j] < t { j += 1 }
-                        cursors[s] = j
-                        guard j < c.count, c.timestamps[j] == t else { continue }
-                        switch stats[s] {
-                        case .sum: row.sum = QValue(c.values[j])
-                        case .min: row.min = QValue(c.values[j])
-                        case .max: row.max = QValue(c.values[j])
-                        case .first: row.first = QValue(c.values[j])
-                        case .last: row.last = QValue(c.values[j])
-                        case .firstTime: row.firstTime = QValue(c.values[j]).timeValue
-                        case .lastTime: row.lastTime = QValue(c.values[j]).timeValue
-                        case .increase: if case .float(let fs) = c.values { row.increase = fs[j] }
-                        case .count: break
-                        }
-                    }
-                    points += Int(row.count)
-                    agg.addRollup(t, row, type: ref.type)
+                    return true
                 }
             }
         }

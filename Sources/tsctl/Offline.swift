@@ -5,15 +5,24 @@ import LineProtocol
 import TSEngine
 import TSIngest
 
-/// Lists the segment files of a data directory (read-only; safe while tsdbd runs).
-func segmentFiles(_ dataDir: String, database: String?) throws -> [(db: String, path: String)] {
+/// Lists the segment files of a data directory, raw (`level` nil) and of rollup levels (read-only;
+/// safe while tsdbd runs).
+func segmentFiles(_ dataDir: String, database: String?) throws -> [(db: String, level: String?, path: String)] {
+    let fs = FileSystem.posix
     let root = dataDir + "/db"
-    guard FileSystem.posix.isDirectory(root) else { throw ValidationError("\(dataDir) is not a tsdbd data directory (no db/ folder)") }
-    var out: [(String, String)] = []
-    for db in try FileSystem.posix.listDirectory(root) where database == nil || database == db {
-        let dir = root + "/" + db + "/segments"
-        guard FileSystem.posix.isDirectory(dir) else { continue }
-        for f in try FileSystem.posix.listDirectory(dir) where f.hasSuffix(".seg") { out.append((db, dir + "/" + f)) }
+    guard fs.isDirectory(root) else { throw ValidationError("\(dataDir) is not a tsdbd data directory (no db/ folder)") }
+    var out: [(String, String?, String)] = []
+    func add(_ db: String, _ level: String?, _ dir: String) throws {
+        guard fs.isDirectory(dir) else { return }
+        for f in try fs.listDirectory(dir).sorted() where f.hasSuffix(".seg") { out.append((db, level, dir + "/" + f)) }
+    }
+    for db in try fs.listDirectory(root).sorted() where database == nil || database == db {
+        try add(db, nil, root + "/" + db + "/segments")
+        let rollups = root + "/" + db + "/rollups"
+        guard fs.isDirectory(rollups) else { continue }
+        for level in try fs.listDirectory(rollups).sorted() where fs.isDirectory(rollups + "/" + level) {
+            try add(db, level, rollups + "/" + level + "/segments")
+        }
     }
     return out
 }
@@ -28,10 +37,21 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         struct Row { var series = 0; var samples = 0; var bytes = 0 }
+        struct Level { var segments = 0; var bytes = 0; var series = Set<String>(); var buckets = 0 }
         var rows: [String: Row] = [:]
+        var levels: [String: Level] = [:]
         var segBytes = 0, overhead = 0, segments = 0
-        for (_, path) in try segmentFiles(dataDir, database: db) {
+        for (database, level, path) in try segmentFiles(dataDir, database: db) {
             let s = try Segment(path: path)
+            if let level {
+                levels[level, default: Level()].segments += 1
+                levels[level, default: Level()].bytes += s.sizeBytes
+                for x in s.seriesSummaries() {
+                    levels[level, default: Level()].series.insert(database + "\u{0}" + (x.key.map { "\($0)" } ?? "?"))
+                    levels[level, default: Level()].buckets += x.samples
+                }
+                continue
+            }
             segments += 1
             segBytes += s.sizeBytes
             overhead += s.overheadBytes
@@ -46,15 +66,21 @@ struct Inspect: ParsableCommand {
         for f in (try? FileSystem.posix.listDirectory(dataDir + "/wal")) ?? [] { walBytes += FileSystem.posix.fileSize(path: dataDir + "/wal/" + f) ?? 0 }
         let totalSamples = rows.values.reduce(0) { $0 + $1.samples }
         let dirBytes = duBytes(dataDir)
+        let levelList = levels.sorted { (parseDuration($0.key) ?? 0) < (parseDuration($1.key) ?? 0) }
         if json {
             func number(_ v: some CustomStringConvertible) -> JSONValue { .number(v.description) }
             let items: [JSONValue] = rows.sorted(by: { $0.key < $1.key }).map { m, r in
                 .object([("measurement", .string(m)), ("series", number(r.series)), ("samples", number(r.samples)),
                          ("block_bytes", number(r.bytes)), ("bytes_per_sample", number(ratio(r.bytes, r.samples)))])
             }
+            let lv: [JSONValue] = levelList.map { name, l in
+                .object([("level", .string(name)), ("segments", number(l.segments)), ("bytes", number(l.bytes)), ("series", number(l.series.count)),
+                         ("buckets", number(l.buckets)), ("bytes_per_raw_sample", number(ratio(l.bytes, totalSamples)))])
+            }
             print(JSONValue.object([("segments", number(segments)), ("segment_bytes", number(segBytes)), ("index_and_footer_bytes", number(overhead)),
                                     ("wal_bytes", number(walBytes)), ("directory_bytes", number(dirBytes)), ("samples", number(totalSamples)),
-                                    ("bytes_per_sample", number(ratio(dirBytes, totalSamples))), ("measurements", .array(items))]).compactText)
+                                    ("bytes_per_sample", number(ratio(dirBytes, totalSamples))), ("measurements", .array(items)),
+                                    ("levels", .array(lv))]).compactText)
             return
         }
         print(pad("measurement", 24) + lpad("series", 10) + lpad("samples", 14) + lpad("bytes", 14) + lpad("B/sample", 10))
@@ -62,6 +88,10 @@ struct Inspect: ParsableCommand {
             print(pad(m, 24) + lpad("\(r.series)", 10) + lpad("\(r.samples)", 14) + lpad("\(r.bytes)", 14) + lpad(String(format: "%.3f", ratio(r.bytes, r.samples)), 10))
         }
         print("segments: \(segments), segment bytes: \(segBytes) (series tables, headers, footers: \(overhead)), WAL bytes: \(walBytes)")
+        for (name, l) in levelList {
+            print("rollup level \(name): \(l.segments) segments, \(l.bytes) bytes (\(String(format: "%.1f", 100 * ratio(l.bytes, segBytes)))% of raw segments, "
+                  + "\(String(format: "%.3f", ratio(l.bytes, totalSamples))) B per raw sample), \(l.series.count) series, \(l.buckets) buckets")
+        }
         print("whole directory: \(dirBytes) bytes for \(totalSamples) samples = \(String(format: "%.3f", ratio(dirBytes, totalSamples))) B/sample")
     }
 }
@@ -74,7 +104,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         var problems = 0, blocks = 0
-        for (_, path) in try segmentFiles(dataDir, database: nil) {
+        for (_, _, path) in try segmentFiles(dataDir, database: nil) {
             do {
                 let s = try Segment(path: path)
                 let p = s.verify()

@@ -130,15 +130,16 @@ import TSEngine
         let raw = try HTTP.request(port: d.port, "GET", "/api/v1/query?db=r&level=raw&q=" + urlEncode(q))
         #expect(auto.body.contains(#""level":"1h""#), "\(auto.body)")
         #expect(auto.body.replacingOccurrences(of: #""level":"1h""#, with: #""level":"raw""#) == raw.body)
+        // 60 s data: the default (adaptive) levels are 1h and 1d; 5m is only 5× the interval.
         let stats = try HTTP.request(port: d.port, "GET", "/api/v1/stats")
-        #expect(stats.status == 200 && stats.body.contains(#""name":"5m""#) && stats.body.contains(#""name":"1h""#), "\(stats.body)")
+        #expect(stats.status == 200 && stats.body.contains(#""name":"1h""#) && stats.body.contains(#""name":"1d""#), "\(stats.body)")
         let metrics = try HTTP.request(port: d.port, "GET", "/metrics").body
         #expect(metrics.contains(#"tsdbd_level_segment_bytes{db="r",level="1h"}"#))
         let url = "http://127.0.0.1:\(d.port)"
         let st = try tsctl(["stats", "--url", url])
         #expect(st.status == 0 && st.output.contains("1h") && st.output.contains("raw"), "\(st.output)")
         let rs = try tsctl(["rollup", "status", "--url", url])
-        #expect(rs.status == 0 && rs.output.contains("5m") && rs.output.contains("lag"), "\(rs.output)")
+        #expect(rs.status == 0 && rs.output.contains("1d") && rs.output.contains("lag"), "\(rs.output)")
     }
 
     @Test func badRollupFlagsAreRefused() throws {

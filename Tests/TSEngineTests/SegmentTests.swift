@@ -81,7 +81,7 @@ import TSSupport
     /// A segment file around an uncompressed series table `raw`, with valid checksums; `indexOffset`
     /// replaces the footer's index offset when given.
     func segmentFile(table raw: [UInt8], series: UInt32, indexOffset: UInt64? = nil) -> [UInt8] {
-        var file = SegmentFormat.magic
+        var file = SegmentFormat.magic(.samples)
         var index: [UInt8] = [BlockCompression.none.rawValue] + raw
         let crc = index.withUnsafeBytes { CRC32C.checksum($0) }
         withUnsafeBytes(of: crc.littleEndian) { index.append(contentsOf: $0) }
@@ -90,7 +90,7 @@ import TSSupport
         var footer: [UInt8] = []
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { footer.append(contentsOf: $0) } }
         put(indexOffset ?? offset); put(UInt64(index.count)); put(UInt64(1)); put(Int64(0)); put(Int64(0))
-        put(series); put(UInt32(0)); put(SegmentFormat.version); put(UInt32(0))
+        put(series); put(UInt32(0)); put(SegmentKind.samples.rawValue); put(UInt32(0))
         put(footer.withUnsafeBytes { CRC32C.checksum($0) })
         footer += SegmentFormat.footerMagic
         return file + footer

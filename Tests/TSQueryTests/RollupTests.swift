@@ -19,7 +19,9 @@ final class RollupTests: XCTestCase {
 
     func fixture(retention: [String: Int64] = [:], clock: Clock = Clock(), fileSystem: FileSystem = .posix) throws -> QueryFixture {
         var o = quietOptions()
-        o.rollups = try RollupPolicy(retention: retention)
+        // Exactly 5m and 1h for every measurement (the adaptive default would drop 5m for
+        // 1-minute data; AdaptiveLevelsTests covers that).
+        o.rollups = try RollupPolicy(levels: [.fiveMinutes, .oneHour], retention: retention, adaptive: false)
         o.clock = { clock.now }
         o.fileSystem = fileSystem
         return try QueryFixture(now: t0 + 30 * Self.day + 3_600 * sec, options: o)
@@ -175,7 +177,7 @@ final class RollupTests: XCTestCase {
         // the raw segments are written; the WAL still holds the data (as after kill -9 then).
         let failing = Switch()
         let f = try fixture(fileSystem: FileSystem(faults: .init(beforeWrite: { path, _ in
-            failing.isOn && path.contains("/db/db/levels/") ? EIO : nil
+            failing.isOn && path.contains("/db/db/rollups/") ? EIO : nil
         })))
         try load(f)
         failing.isOn = true
@@ -203,7 +205,7 @@ final class RollupTests: XCTestCase {
         try e.append(b)
         try e.flush()
         try e.close()
-        o.rollups = .standard
+        o.rollups = try RollupPolicy(levels: [.fiveMinutes, .oneHour], adaptive: false)
         e = try Engine(path: dir.path, options: o)
         let q = "SELECT mean(value), max(value) FROM cpu WHERE time >= '2026-01-01T00:00:00Z' AND time < '2026-01-04T00:00:00Z' GROUP BY time(1h)"
         let exec = QueryExecutor(engine: e)

@@ -14,7 +14,8 @@ final class Database {
     var tombstones = Tombstones()
     /// Segment window: the engine's blockRange for user databases, the level's window for levels.
     let blockRange: Int64
-    /// Set for a rollup level database (no head, no WAL: written by seals as whole segments).
+    /// Set for a rollup level database (no head, no WAL: written by seals as whole segments of
+    /// rollup blocks keyed by the user database's series ids; its `catalog` stays empty).
     let level: RollupLevel?
     /// A user database's level databases, by level name.
     var levels: [String: Database] = [:]
@@ -24,6 +25,9 @@ final class Database {
     var backfillLevels: [RollupLevel] = []
     /// Buckets whose rollup failed in the last seal; the next seal retries them.
     var rollupRetry: [UInt32: [Int64]] = [:]
+    /// Under an adaptive rollup policy: each measurement's native sample interval, which decides
+    /// the levels it keeps (persisted in `nativeIntervalsPath`; docs/format/rollup.md).
+    var nativeIntervals: [String: Int64] = [:]
 
     init(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil) {
         self.name = name
@@ -36,7 +40,12 @@ final class Database {
     /// (NUL cannot appear in user names, so the namespaces never meet).
     static func levelName(_ user: String, _ level: String) -> String { user + "\u{0}" + level }
 
-    var levelsDir: String { dir + "/levels" }
+    /// Where the level databases live: `rollups/<level>/segments/*.seg`.
+    var rollupsDir: String { dir + "/rollups" }
+    /// The level databases of data directories written before the compact rollup format
+    /// (one pseudo-series per statistic), converted at open.
+    var legacyLevelsDir: String { dir + "/levels" }
+    var nativeIntervalsPath: String { rollupsDir + "/intervals" }
 
     /// This database and its level databases.
     var withLevels: [Database] { [self] + levels.values.sorted { $0.name < $1.name } }

@@ -37,11 +37,7 @@ extension Engine {
             let bEnd = t.range.max == .max ? Int64.max : alignDown(t.range.max, coarse) &+ coarse &- 1
             let expanded = TimeRange(min: a, max: bEnd)
             for level in levels {
-                for stat in RollupStat.allCases {
-                    if let p = try rollupSeries(db.name, level: level, ref, stat) {
-                        levelTombs[level.name, default: []].append(Tombstone(id: p.id, range: expanded, maxSeq: maxSeq, drop: false))
-                    }
-                }
+                levelTombs[level.name, default: []].append(Tombstone(id: t.id, range: expanded, maxSeq: maxSeq, drop: false))
             }
             // Recompute every coarse bucket that still has raw data, and the one of the next sample.
             var buckets = Set<Int64>()

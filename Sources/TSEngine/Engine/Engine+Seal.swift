@@ -154,18 +154,29 @@ extension Engine {
     /// Merges `inputs` (all the segments of one window) into one new segment.
     private func compact(_ db: Database, _ inputs: [Segment]) throws {
         let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
-        let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
+        let kind: SegmentKind = db.level == nil ? .samples : .rollups
+        let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, kind: kind, compression: options.blockCompression,
+                                       level: options.compressionLevel, fileSystem: fs)
         writer.replaces = inputs.map { $0.seq }
         do {
             var ids = Set<UInt32>()
             for s in inputs { ids.formUnion(s.seriesIDs) }
+            let tombstones = lock.withLock { db.tombstones }
             for id in ids.sorted() {
                 let e = inputs.lazy.compactMap { $0.entry(id) }.first!
                 // The key is not needed to merge; only id and type are.
                 let ref = SeriesRef(id: id, key: SeriesKey(measurement: "", field: ""), type: e.type)
-                let merged = try collect(snapshotOf(ref, in: inputs, tombstones: lock.withLock { db.tombstones }), range: .all)
-                if merged.isEmpty { continue }  // everything deleted
-                try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
+                let snap = snapshotOf(ref, in: inputs, tombstones: tombstones)
+                switch kind {
+                case .samples:
+                    let merged = try collect(snap, range: .all)
+                    if merged.isEmpty { continue }  // everything deleted
+                    try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
+                case .rollups:
+                    let merged = try collectRollups(snap, range: .all)
+                    if merged.isEmpty { continue }
+                    try writer.add(id: id, type: e.type, canonical: e.canonical, rollups: merged)
+                }
             }
             try writer.finish()
         } catch {

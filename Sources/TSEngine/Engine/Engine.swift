@@ -67,13 +67,27 @@ public final class Engine: @unchecked Sendable {
             }
             let db = try Engine.loadDatabase(name: name, dir: path + "/db/" + name, blockRange: options.blockRange,
                                              options: options, quarantined: &quarantined)
-            if fs.isDirectory(db.levelsDir) {
-                for ln in try fs.listDirectory(db.levelsDir) where fs.isDirectory(db.levelsDir + "/" + ln) {
+            try Engine.registerSeries(db.segments, into: &db.catalog)
+            if fs.isDirectory(db.dir + "/.levels-converted") {
+                // A conversion of legacy levels that finished but had not removed them yet.
+                try fs.removeTree(db.dir + "/.levels-converted")
+            }
+            if fs.isDirectory(db.legacyLevelsDir) {
+                // Levels in the legacy format are converted once the WAL is replayed; anything in
+                // rollups/ is the output of an interrupted conversion.
+                if fs.isDirectory(db.rollupsDir) { try fs.removeTree(db.rollupsDir) }
+            } else if fs.isDirectory(db.rollupsDir) {
+                for ln in try fs.listDirectory(db.rollupsDir) where fs.isDirectory(db.rollupsDir + "/" + ln) {
                     guard let width = parseDuration(ln), width > 0 else { continue }
                     let level = RollupLevel(name: ln, width: width)
-                    db.levels[ln] = try Engine.loadDatabase(name: Database.levelName(name, ln), dir: db.levelsDir + "/" + ln,
-                                                            blockRange: level.window, level: level, options: options, quarantined: &quarantined)
+                    let ldb = try Engine.loadDatabase(name: Database.levelName(name, ln), dir: db.rollupsDir + "/" + ln,
+                                                      blockRange: level.window, level: level, options: options, quarantined: &quarantined)
+                    // Rollup segments are keyed by the raw series' ids and carry their keys: a
+                    // series whose raw data retention removed is still known.
+                    try Engine.registerSeries(ldb.segments, into: &db.catalog)
+                    db.levels[ln] = ldb
                 }
+                try Engine.loadNativeIntervals(db, fs)
             }
             databases[name] = db
             for d in db.withLevels { maxSeq = max(maxSeq, d.segments.last?.seq ?? 0) }
@@ -100,7 +114,7 @@ public final class Engine: @unchecked Sendable {
         }
         databases = dbs
         for d in databases.values {
-            for x in d.withLevels { x.catalog.finishLoading() }
+            d.catalog.finishLoading()
             Engine.readmitAfterReplay(d)
         }
         let replayNanos = SystemClock.monotonicNanos() - t0
@@ -114,6 +128,10 @@ public final class Engine: @unchecked Sendable {
         wal.noteReplay(records: report.records, bytes: report.bytes, nanos: replayNanos, truncated: report.truncatedAt != nil)
         if report.records > 0 {
             options.log(.info, "replayed \(report.records) WAL records (\(report.bytes) bytes) in \(replayNanos / 1_000_000) ms")
+        }
+        for db in databases.values.sorted(by: { $0.name < $1.name }) where fs.isDirectory(db.legacyLevelsDir) {
+            try convertLegacyLevels(db)
+            db.catalog.finishLoading()
         }
         // Levels that do not yet cover the raw segments (an older data directory, a new level).
         for db in databases.values { try planBackfill(db) }
@@ -179,17 +197,21 @@ public final class Engine: @unchecked Sendable {
         for s in segs where replaced.contains(s.seq) { try fs.remove(s.path) }
         segs = segs.filter { !replaced.contains($0.seq) }.sorted { $0.seq < $1.seq }
         try fs.syncDirectory(db.segmentsDir)
-        for s in segs {
+        db.segments = segs
+        try loadTombstones(db, fs)
+        return db
+    }
+
+    /// Adds the series named in the series tables of `segments` to `catalog` with their ids.
+    static func registerSeries(_ segments: [Segment], into catalog: inout SeriesCatalog) throws {
+        for s in segments {
             for e in s.series.values {
-                let got = e.canonical.withUnsafeBytes { db.catalog.insert(canonical: $0, type: e.type, id: e.id) }
+                let got = e.canonical.withUnsafeBytes { catalog.insert(canonical: $0, type: e.type, id: e.id) }
                 if got != e.id {
                     throw CorruptFileError(path: s.path, detail: "series \(e.id) conflicts with the series table of another segment")
                 }
             }
         }
-        db.segments = segs
-        try loadTombstones(db, fs)
-        return db
     }
 
     /// Stops background maintenance, then syncs and closes the WAL (the head stays in the WAL and
@@ -248,7 +270,7 @@ public final class Engine: @unchecked Sendable {
                               segmentBytes: d.segments.reduce(0) { $0 + $1.sizeBytes },
                               segmentSamples: d.segments.reduce(0) { $0 + $1.sampleCount },
                               levels: d.levels.values.sorted { $0.blockRange < $1.blockRange }.map { l in
-                                  LevelStats(name: l.level!.name, series: l.catalog.seriesCount, segments: l.segments.count,
+                                  LevelStats(name: l.level!.name, series: Set(l.segments.flatMap(\.seriesIDs)).count, segments: l.segments.count,
                                              segmentBytes: l.segments.reduce(0) { $0 + $1.sizeBytes },
                                              minTime: l.segments.map(\.minT).min(), maxTime: l.segments.map(\.maxT).max())
                               },

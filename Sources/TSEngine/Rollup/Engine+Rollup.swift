@@ -1,8 +1,9 @@
 import TSSupport
 import TSEncoding
 
-/// Downsampling rollups: computed when raw data seals, written as level segments, read by the
-/// query planner (docs/rollups.md).
+/// Downsampling rollups: computed when raw data seals, written as rollup segments (one block per
+/// series per level and window, docs/format/rollup.md), read by the query planner
+/// (docs/rollups.md).
 extension Engine {
     /// Coarse buckets (of the coarsest level of each series' measurement) that the frozen head
     /// touches, per series. These buckets are recomputed from raw data after the seal.
@@ -33,7 +34,7 @@ extension Engine {
     /// The level database of `db` for `level`, created on first use. Caller holds the engine lock.
     func levelDatabaseLocked(_ db: Database, _ level: RollupLevel) throws -> Database {
         if let d = db.levels[level.name] { return d }
-        let d = Database(name: Database.levelName(db.name, level.name), dir: db.levelsDir + "/" + level.name,
+        let d = Database(name: Database.levelName(db.name, level.name), dir: db.rollupsDir + "/" + level.name,
                          blockRange: level.window, level: level)
         try fs.makeDirectories(d.segmentsDir)
         db.levels[level.name] = d
@@ -41,59 +42,69 @@ extension Engine {
     }
 
     /// Recomputes the rollup buckets of `dirty` (coarse bucket starts per series) from raw data
-    /// and writes them as new level segments (newer segments win, so recomputation overwrites).
-    /// Runs under the maintenance lock; reads take the engine lock only for snapshots.
+    /// and writes them as new rollup segments (newer segments win, so recomputation overwrites).
+    /// The finest level a series keeps is built from its samples, each coarser one from the level
+    /// below. Series are processed in ascending id order and streamed into one writer per level
+    /// window, so memory holds the encoded output, not every series' buckets. Runs under the
+    /// maintenance lock; reads take the engine lock only for snapshots.
     func computeRollups(_ db: Database, _ dirty: [UInt32: [Int64]]) throws {
         let policy = options.rollupPolicy(for: db.name)
         guard !dirty.isEmpty, !policy.levels.isEmpty else { return }
-        // Per level: (canonical key, type, columns) of every pseudo-series to write.
-        var output: [String: [(key: SeriesKey, type: ValueType, columns: SampleColumns)]] = [:]
+        let ids = dirty.keys.sorted()
+        let infos: [SeriesInfo?] = lock.withLock { ids.map { db.catalog.info($0) } }
+        let kept = try keptLevels(db, ids: ids, infos: infos, dirty: dirty, policy: policy)
+        var writers = LevelWriters(engine: self, db: db)
         // Long rebuilds (backfills, imports, deletes over years) log their progress.
         let started = SystemClock.monotonicNanos()
         var lastLog = started
-        let total = dirty.count
-        for (done, id) in dirty.keys.sorted().enumerated() {
-            let nowMono = SystemClock.monotonicNanos()
-            if nowMono - lastLog > 5_000_000_000 {
-                lastLog = nowMono
-                options.log(.info, "rollups of \(db.name): \(done)/\(total) series recomputed in \((nowMono - started) / 1_000_000_000) s")
-            }
-            guard let info = lock.withLock({ db.catalog.info(id) }), info.type == .float || info.type == .integer else { continue }
-            let levels = policy.levels(for: info.key.measurement)
-            guard let coarse = levels.last?.width else { continue }
-            let ref = SeriesRef(id: id, key: info.key, type: info.type)
-            for (a, b) in try extendedRanges(db, ref, dirty[id]!, coarse) {
-                var builders = levels.map { RollupBuilder(width: $0.width, type: info.type) }
-                var previous = try lastSample(db.name, ref, before: a)?.value.doubleValue
-                let range = TimeRange(min: a, max: b - 1)
-                try scan(try snapshot(db.name, [ref], range: range)[0], range: range) { cols in
-                    switch cols.values {
-                    case .float(let vs):
-                        for i in 0..<cols.count {
-                            for k in builders.indices { builders[k].add(cols.timestamps[i], float: vs[i], previous: previous) }
-                            previous = vs[i]
-                        }
-                    case .integer(let vs):
-                        for i in 0..<cols.count {
-                            for k in builders.indices { builders[k].add(cols.timestamps[i], integer: vs[i], previous: previous) }
-                            previous = Double(vs[i])
-                        }
-                    default: break
-                    }
-                    return true
-                }
-                for (k, level) in levels.enumerated() where !builders[k].isEmpty {
-                    for stat in RollupStat.allCases {
-                        let key = SeriesKey(measurement: info.key.measurement, tags: info.key.tags, field: stat.field(info.key.field))
-                        output[level.name, default: []].append((key, stat.type(raw: info.type), builders[k].columns(stat)))
+        do {
+            for (n, id) in ids.enumerated() {
+                if n & 1023 == 0 {
+                    let nowMono = SystemClock.monotonicNanos()
+                    if nowMono - lastLog > 5_000_000_000 {
+                        lastLog = nowMono
+                        options.log(.info, "rollups of \(db.name): \(n)/\(ids.count) series recomputed in \((nowMono - started) / 1_000_000_000) s")
                     }
                 }
+                guard let info = infos[n], info.type == .float || info.type == .integer,
+                      let coarse = policy.levels(for: info.key.measurement).last?.width,
+                      let levels = kept[info.key.measurement], let finest = levels.first else { continue }
+                let ref = SeriesRef(id: id, key: info.key, type: info.type)
+                var perLevel = levels.map { _ in RollupColumns(type: info.type) }
+                for (a, b) in try extendedRanges(db, ref, dirty[id]!, coarse) {
+                    var builder = RollupBuilder(width: finest.width, type: info.type)
+                    var previous = try lastSample(db.name, ref, before: a)?.value.doubleValue
+                    let range = TimeRange(min: a, max: b - 1)
+                    try scan(try snapshot(db.name, [ref], range: range)[0], range: range) { cols in
+                        switch cols.values {
+                        case .float(let vs):
+                            for i in 0..<cols.count {
+                                builder.add(cols.timestamps[i], float: vs[i], previous: previous)
+                                previous = vs[i]
+                            }
+                        case .integer(let vs):
+                            for i in 0..<cols.count {
+                                builder.add(cols.timestamps[i], integer: vs[i], previous: previous)
+                                previous = Double(vs[i])
+                            }
+                        default: break
+                        }
+                        return true
+                    }
+                    var cols = builder.columns
+                    for k in levels.indices {
+                        if k > 0 { cols = cols.coarsened(width: levels[k].width) }
+                        perLevel[k].append(from: cols, range: 0..<cols.count)
+                    }
+                }
+                for (k, level) in levels.enumerated() where !perLevel[k].isEmpty {
+                    try writers.add(level, info, perLevel[k])
+                }
             }
-        }
-        for level in policy.levels {
-            guard let items = output[level.name] else { continue }
-            let ldb = try lock.withLock { try levelDatabaseLocked(db, level) }
-            try writeLevel(ldb, items)
+            try writers.finish()
+        } catch {
+            writers.abort()
+            throw error
         }
     }
 
@@ -122,119 +133,80 @@ extension Engine {
         return found
     }
 
-    /// Writes pseudo-series into a level database, one segment per level window.
-    private func writeLevel(_ ldb: Database, _ items: [(key: SeriesKey, type: ValueType, columns: SampleColumns)]) throws {
-        // Intern the pseudo-series (no WAL: they persist through the segments' series tables).
-        var byWindow: [Int64: [(UInt32, ValueType, [UInt8], SampleColumns)]] = [:]
-        try lock.withLock {
-            for it in items {
-                let canon = it.key.canonicalBytes
-                let id: UInt32
-                if let got = canon.withUnsafeBytes({ ldb.catalog.lookup($0, hash: SeriesCatalog.hash($0)) }) {
-                    id = got
-                } else {
-                    guard let new = canon.withUnsafeBytes({ ldb.catalog.insert(canonical: $0, type: it.type) }) else {
-                        throw EngineError.invalidName("rollup series \(it.key)")
-                    }
-                    id = new
-                }
-                // Split the columns by level window.
-                let c = it.columns
-                var lo = 0
-                while lo < c.count {
-                    let w = windowStart(c.timestamps[lo], ldb.blockRange)
-                    var hi = lo
-                    while hi < c.count && c.timestamps[hi] < w + ldb.blockRange { hi += 1 }
-                    var piece = SampleColumns(type: c.values.type)
-                    piece.timestamps = Array(c.timestamps[lo..<hi])
-                    piece.values.append(from: c.values, range: lo..<hi)
-                    byWindow[w, default: []].append((id, it.type, canon, piece))
-                    lo = hi
-                }
-            }
-        }
-        var written: [Segment] = []
-        defer {
-            let done = written
-            lock.withLock {
-                ldb.segments.append(contentsOf: done)
-                ldb.segments.sort { $0.seq < $1.seq }
-            }
-        }
-        for w in byWindow.keys.sorted() {
-            // Several recomputations of one series in one seal: the later range wins; keep one entry per id.
-            var perID: [UInt32: (ValueType, [UInt8], SampleColumns)] = [:]
-            for (id, type, canon, cols) in byWindow[w]! {
-                if var have = perID[id] {
-                    have.2 = mergeSorted(have.2, cols)
-                    perID[id] = have
-                } else {
-                    perID[id] = (type, canon, cols)
-                }
-            }
-            let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
-            let writer = try SegmentWriter(directory: ldb.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
-            do {
-                for id in perID.keys.sorted() {
-                    let (type, canon, cols) = perID[id]!
-                    try writer.add(id: id, type: type, canonical: canon, columns: cols)
-                }
-                try writer.finish()
-            } catch {
-                writer.abort()
-                throw error
-            }
-            written.append(try Segment(path: writer.path, fileSystem: fs))
-        }
-    }
-
-    /// Two sorted columns of one type with disjoint times, merged.
-    private func mergeSorted(_ a: SampleColumns, _ b: SampleColumns) -> SampleColumns {
-        var out = SampleColumns(type: a.values.type)
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j >= b.count || (i < a.count && a.timestamps[i] < b.timestamps[j]) {
-                out.timestamps.append(a.timestamps[i]); out.values.append(from: a.values, at: i); i += 1
-            } else {
-                if i < a.count && a.timestamps[i] == b.timestamps[j] { i += 1 }
-                out.timestamps.append(b.timestamps[j]); out.values.append(from: b.values, at: j); j += 1
-            }
-        }
-        return out
-    }
-
     // MARK: planner API
 
     /// The levels `measurement` of `database` is rolled up to, and the time before which every
-    /// level bucket is complete (later raw data is unsealed or still being rolled up).
+    /// level bucket is complete (later raw data is unsealed or still being rolled up). Under an
+    /// adaptive policy these are the levels chosen for the measurement's native interval (all
+    /// candidates until it is known: they are all computed until then).
     public func rollupLevels(_ database: String, measurement: String) throws
         -> (levels: [RollupLevel], retention: [String: Int64], completeBefore: Int64) {
         try lock.withLock {
             let db = try databaseLocked(database, create: false)
             let policy = options.rollupPolicy(for: database)
-            return (policy.levels(for: measurement), policy.retention, db.rollupCompleteBefore)
+            let levels = policy.levels(for: measurement, interval: db.nativeIntervals[measurement])
+            return (levels, policy.retention, db.rollupCompleteBefore)
         }
     }
 
-    /// The pseudo-series holding `stat` of raw series `ref` at `level`; nil when never written.
-    public func rollupSeries(_ database: String, level: RollupLevel, _ ref: SeriesRef, _ stat: RollupStat) throws -> SeriesRef? {
-        let key = SeriesKey(measurement: ref.key.measurement, tags: ref.key.tags, field: stat.field(ref.key.field))
-        let canon = key.canonicalBytes
-        return try lock.withLock {
-            let db = try databaseLocked(database, create: false)
-            guard let ldb = db.levels[level.name],
-                  let id = canon.withUnsafeBytes({ ldb.catalog.lookup($0, hash: SeriesCatalog.hash($0)) }) else { return nil }
-            return SeriesRef(id: id, key: key, type: ldb.catalog.type(id))
-        }
-    }
-
-    /// Snapshots of level pseudo-series (see `rollupSeries`) for `scan`.
-    public func rollupSnapshot(_ database: String, level: RollupLevel, _ refs: [SeriesRef], range: TimeRange) throws -> [SeriesSnapshot] {
+    /// Where the buckets of each of `refs` (raw series of `database`) at `level` within `range`
+    /// live, taken under the lock; decode with `scanRollups`.
+    public func rollupSnapshots(_ database: String, level: RollupLevel, _ refs: [SeriesRef], range: TimeRange) throws -> [SeriesSnapshot] {
         try lock.withLock {
             let db = try databaseLocked(database, create: false)
             guard let ldb = db.levels[level.name] else { return refs.map { SeriesSnapshot(ref: $0, chunks: []) } }
-            return refs.map { snapshotLocked(ldb, $0, range: range) }
+            return refs.map { ref in
+                var chunks: [Chunk] = []
+                for seg in ldb.segments where seg.maxT >= range.min && seg.minT <= range.max {
+                    guard let e = seg.entry(ref.id) else { continue }
+                    for b in e.blocks where range.overlaps(min: b.minT, max: b.maxT) {
+                        let del = ldb.tombstones.isEmpty ? [] : ldb.tombstones.ranges(ref.id, seq: seg.seq, overlapping: b.minT, b.maxT)
+                        chunks.append(Chunk(minT: b.minT, maxT: b.maxT, precedence: seg.seq, source: .block(seg, b), deleted: del))
+                    }
+                }
+                return SeriesSnapshot(ref: ref, chunks: chunks)
+            }
         }
+    }
+
+    /// Streams the buckets of a rollup snapshot whose start lies in `range`, ascending; for a
+    /// bucket present in several segments the newest wins. Return false from `body` to stop.
+    public func scanRollups(_ snap: SeriesSnapshot, range: TimeRange, _ body: (RollupColumns) throws -> Bool) throws {
+        let chunks = snap.chunks.sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
+        var i = 0
+        while i < chunks.count {
+            var j = i + 1
+            var clusterMax = chunks[i].maxT
+            while j < chunks.count && chunks[j].minT <= clusterMax {
+                clusterMax = max(clusterMax, chunks[j].maxT)
+                j += 1
+            }
+            var cols: RollupColumns
+            if j == i + 1 {
+                cols = try loadRollups(chunks[i], type: snap.ref.type)
+            } else {
+                cols = RollupColumns.merge(try chunks[i..<j].map { ($0.precedence, try loadRollups($0, type: snap.ref.type)) }, type: snap.ref.type)
+            }
+            cols = cols.clipped(range)
+            if !cols.isEmpty, try !body(cols) { return }
+            i = j
+        }
+    }
+
+    /// All buckets of `snap` in `range`, in one piece.
+    func collectRollups(_ snap: SeriesSnapshot, range: TimeRange) throws -> RollupColumns {
+        var out = RollupColumns(type: snap.ref.type)
+        try scanRollups(snap, range: range) { c in
+            out.append(from: c, range: 0..<c.count)
+            return true
+        }
+        return out
+    }
+
+    private func loadRollups(_ c: Chunk, type: ValueType) throws -> RollupColumns {
+        guard case .block(let seg, let ref) = c.source else { return RollupColumns(type: type) }
+        let cols = try seg.readRollupBlock(ref, type: type)
+        return c.deleted.isEmpty ? cols : cols.removing(c.deleted)
     }
 
     // MARK: retention
@@ -270,98 +242,77 @@ extension Engine {
     }
 }
 
-extension Engine {
-    /// Snapshots of the rollup statistics `stats` of every raw series in `refs` at `level`, in one
-    /// pass under the lock: `result[i][k]` is stat `k` of `refs[i]`, nil when never rolled up.
-    /// Pseudo-series are found by rewriting the field of the raw series' interned canonical key,
-    /// without building keys.
-    public func rollupSnapshots(_ database: String, level: RollupLevel, _ refs: [SeriesRef], stats: [RollupStat],
-                                range: TimeRange) throws -> [[SeriesSnapshot?]] {
-        try lock.withLock {
-            let db = try databaseLocked(database, create: false)
-            guard let ldb = db.levels[level.name] else { return refs.map { _ in stats.map { _ in nil } } }
-            var key: [UInt8] = []
-            return refs.map { ref -> [SeriesSnapshot?] in
-                guard let info = db.catalog.info(ref.id) else { return stats.map { _ in nil } }
-                let field = Array(ref.key.field.utf8)
-                let suffix = Varint.length(UInt64(field.count)) + field.count
-                let prefix = info.canonical[0..<(info.canonical.count - suffix)]
-                return stats.map { stat -> SeriesSnapshot? in
-                    key.removeAll(keepingCapacity: true)
-                    let name = stat.rawValue.utf8
-                    ByteWriter.append(to: &key) { w in
-                        w.raw(prefix)
-                        w.uvarint(UInt64(field.count + 1 + name.count))
-                        w.raw(field)
-                        w.u8(0)
-                        w.raw(name)
-                    }
-                    guard let id = key.withUnsafeBytes({ ldb.catalog.lookup($0, hash: SeriesCatalog.hash($0)) }) else { return nil }
-                    return snapshotLocked(ldb, SeriesRef(id: id, key: ref.key, type: ldb.catalog.type(id)), range: range)
+/// The rollup segments one `computeRollups` writes: one writer per level and level window,
+/// created on first use, fed series in ascending id order.
+private struct LevelWriters {
+    let engine: Engine
+    let db: Database
+    private var open: [String: (ldb: Database, writers: [Int64: SegmentWriter])] = [:]
+
+    init(engine: Engine, db: Database) {
+        self.engine = engine
+        self.db = db
+    }
+
+    /// Adds one series' buckets at `level`, split by level window.
+    mutating func add(_ level: RollupLevel, _ info: SeriesInfo, _ c: RollupColumns) throws {
+        if open[level.name] == nil {
+            let ldb = try engine.lock.withLock { try engine.levelDatabaseLocked(db, level) }
+            open[level.name] = (ldb, [:])
+        }
+        let ldb = open[level.name]!.ldb
+        var lo = 0
+        while lo < c.count {
+            let w = alignDown(c.starts[lo], ldb.blockRange)
+            var hi = lo + 1
+            while hi < c.count && c.starts[hi] < w &+ ldb.blockRange { hi += 1 }
+            let writer: SegmentWriter
+            if let have = open[level.name]!.writers[w] {
+                writer = have
+            } else {
+                let seq = engine.lock.withLock { () -> UInt64 in defer { engine.nextSeq += 1 }; return engine.nextSeq }
+                writer = try SegmentWriter(directory: ldb.segmentsDir, seq: seq, kind: .rollups, compression: engine.options.blockCompression,
+                                           level: engine.options.compressionLevel, fileSystem: engine.fs)
+                open[level.name]!.writers[w] = writer
+            }
+            if lo == 0 && hi == c.count {
+                try writer.add(id: info.id, type: info.type, canonical: info.canonical, rollups: c)
+            } else {
+                var piece = RollupColumns(type: c.type)
+                piece.append(from: c, range: lo..<hi)
+                try writer.add(id: info.id, type: info.type, canonical: info.canonical, rollups: piece)
+            }
+            lo = hi
+        }
+    }
+
+    /// Makes every segment durable and visible. On failure the ones already finished stay (they
+    /// hold correct buckets); the rest are discarded.
+    mutating func finish() throws {
+        for (_, entry) in open.sorted(by: { $0.key < $1.key }) {
+            var written: [Segment] = []
+            defer {
+                let done = written
+                engine.lock.withLock {
+                    entry.ldb.segments.append(contentsOf: done)
+                    entry.ldb.segments.sort { $0.seq < $1.seq }
                 }
             }
-        }
-    }
-}
-
-// MARK: backfill
-
-extension Engine {
-    /// The marker saying a level holds the rollups of every raw segment that existed when it was
-    /// configured (`<db>/levels/<level>.backfilled`).
-    static func backfillMarker(_ db: Database, _ level: RollupLevel) -> String { db.levelsDir + "/" + level.name + ".backfilled" }
-
-    /// At open, or when a database is created: levels without their marker must be backfilled
-    /// from the raw segments (a data directory from before rollups, or a newly configured level).
-    /// Until that is done the planner reads raw data for the whole range. Caller holds the lock or
-    /// is the constructor.
-    func planBackfill(_ db: Database) throws {
-        let missing = options.rollupPolicy(for: db.name).levels.filter { !fs.exists(Engine.backfillMarker(db, $0)) }
-        if missing.isEmpty { return }
-        if db.segments.isEmpty {
-            try markBackfilled(db, missing)
-        } else {
-            db.backfillLevels = missing
-            db.rollupPendingMinT = Swift.min(db.rollupPendingMinT ?? .max, db.segments.map(\.minT).min() ?? .max)
-        }
-    }
-
-    private func markBackfilled(_ db: Database, _ levels: [RollupLevel]) throws {
-        try fs.makeDirectories(db.levelsDir)
-        for l in levels { try fs.writeFileDurably(Engine.backfillMarker(db, l), Array("backfilled\n".utf8)) }
-    }
-
-    /// Computes the rollups of every raw segment of databases that need it, window by window,
-    /// then writes the markers. Holds the maintenance lock (called by seals and maintenance).
-    func backfillRollupsHoldingMaintenance() throws {
-        let todo = lock.withLock { databases.values.filter { !$0.backfillLevels.isEmpty } }
-        for db in todo {
-            let segs = lock.withLock { db.segments.sorted { $0.minT < $1.minT } }
-            let policy = options.rollupPolicy(for: db.name)
-            guard let coarse = policy.levels.last?.width else { continue }
-            options.log(.info, "backfilling rollups of \(db.name): \(segs.count) raw segments")
-            let started = SystemClock.monotonicNanos()
-            var lastLog = started
-            for (i, seg) in segs.enumerated() {
-                var dirty: [UInt32: [Int64]] = [:]
-                var buckets: [Int64] = []
-                var b = alignDown(seg.minT, coarse)
-                while b <= seg.maxT { buckets.append(b); b += coarse }
-                for id in seg.seriesIDs { dirty[id] = buckets }
-                try computeRollups(db, dirty)
-                let now = SystemClock.monotonicNanos()
-                if now - lastLog > 5_000_000_000 {
-                    lastLog = now
-                    options.log(.info, "backfilling rollups of \(db.name): \(i + 1)/\(segs.count) segments in \((now - started) / 1_000_000_000) s")
-                }
+            for w in entry.writers.keys.sorted() {
+                let writer = entry.writers[w]!
+                try writer.finish()
+                open[entry.ldb.level!.name]!.writers[w] = nil
+                written.append(try Segment(path: writer.path, fileSystem: engine.fs))
             }
-            let levels = lock.withLock { db.backfillLevels }
-            try markBackfilled(db, levels)
-            lock.withLock {
-                db.backfillLevels = []
-                db.rollupPendingMinT = nil
-            }
-            options.log(.info, "rollups of \(db.name) backfilled in \((SystemClock.monotonicNanos() - started) / 1_000_000) ms")
         }
+        open = [:]
+    }
+
+    /// Discards the segments not finished.
+    mutating func abort() {
+        for (_, entry) in open {
+            for w in entry.writers.values { w.abort() }
+        }
+        open = [:]
     }
 }

@@ -18,6 +18,7 @@ public struct RollupLevel: Sendable, Hashable, CustomStringConvertible {
 
     public static let fiveMinutes = RollupLevel(name: "5m", width: 300_000_000_000)
     public static let oneHour = RollupLevel(name: "1h", width: 3_600_000_000_000)
+    public static let oneDay = RollupLevel(name: "1d", width: 86_400_000_000_000)
 }
 
 /// Which levels a database keeps and for how long each level (and raw data) is retained.
@@ -30,9 +31,16 @@ public struct RollupPolicy: Sendable {
     /// Per-measurement overrides, first match wins: the names of the levels that measurement
     /// keeps (a subset of `levels`; empty = raw only).
     public var measurementLevels: [(pattern: CompiledRegex, levels: [String])]
+    /// Adaptive (the default, `auto`): `levels` are candidates, and a measurement keeps those at
+    /// least `adaptiveFactor` times coarser than its native sample interval, learnt from its
+    /// first sealed data (10 s data: 5m, 1h, 1d; 60 s data: 1h, 1d). Otherwise every level.
+    public var adaptive: Bool
 
-    public init(levels: [RollupLevel] = [.fiveMinutes, .oneHour], retention: [String: Int64] = [:],
-                measurementLevels: [(pattern: CompiledRegex, levels: [String])] = []) throws {
+    /// How much coarser than the native interval a level must be to be kept adaptively.
+    public static let adaptiveFactor: Int64 = 10
+
+    public init(levels: [RollupLevel] = [.fiveMinutes, .oneHour, .oneDay], retention: [String: Int64] = [:],
+                measurementLevels: [(pattern: CompiledRegex, levels: [String])] = [], adaptive: Bool = true) throws {
         for (a, b) in zip(levels, levels.dropFirst()) where b.width <= a.width || b.width % a.width != 0 {
             throw RollupPolicyError("rollup level \(b.name) must be a multiple of \(a.name)")
         }
@@ -47,6 +55,7 @@ public struct RollupPolicy: Sendable {
         self.levels = levels
         self.retention = retention
         self.measurementLevels = measurementLevels
+        self.adaptive = adaptive
     }
 
     /// The policy without rollups or retention.
@@ -63,20 +72,39 @@ public struct RollupPolicy: Sendable {
 
     public func level(named n: String) -> RollupLevel? { levels.first { $0.name == n } }
 
-    /// Parses the flag forms: levels `5m,1h` (or `none`), retention `raw=30d,5m=400d,1h=10y`
-    /// (empty: keep everything forever).
-    public static func parse(levels: String, retention: String) throws -> RollupPolicy {
-        try RollupPolicy(levels: parseLevels(levels), retention: parseRetention(retention))
+    /// Whether `measurement`'s levels follow its native interval (an adaptive policy, and no
+    /// per-measurement override naming its levels).
+    public func isAdaptive(_ measurement: String) -> Bool {
+        adaptive && !measurementLevels.contains { $0.pattern.matches(measurement) }
     }
 
-    /// `5m,1h`, or `none` / empty for no levels.
-    public static func parseLevels(_ text: String) throws -> [RollupLevel] {
-        guard text != "none" && !text.isEmpty else { return [] }
-        return try text.split(separator: ",").map { part in
+    /// The levels `measurement` keeps given its native interval (nil: not known yet, so every
+    /// candidate is computed and kept).
+    public func levels(for measurement: String, interval: Int64?) -> [RollupLevel] {
+        let candidates = levels(for: measurement)
+        guard let interval, isAdaptive(measurement) else { return candidates }
+        let limit = interval.multipliedReportingOverflow(by: RollupPolicy.adaptiveFactor)
+        return limit.overflow ? [] : candidates.filter { $0.width >= limit.partialValue }
+    }
+
+    /// Parses the flag forms: levels `auto`, `5m,1h` or `none`, retention
+    /// `raw=30d,5m=400d,1h=10y` (empty: keep everything forever).
+    public static func parse(levels: String, retention: String) throws -> RollupPolicy {
+        let (l, adaptive) = try parseLevels(levels)
+        return try RollupPolicy(levels: l, retention: parseRetention(retention), adaptive: adaptive)
+    }
+
+    /// `auto` (the adaptive default: 5m, 1h and 1d as candidates), a list such as `5m,1h`
+    /// (exactly those levels for every measurement), or `none` / empty for no levels.
+    public static func parseLevels(_ text: String) throws -> (levels: [RollupLevel], adaptive: Bool) {
+        if text == "auto" { return (RollupPolicy.standard.levels, true) }
+        guard text != "none" && !text.isEmpty else { return ([], false) }
+        let levels = try text.split(separator: ",").map { part in
             let name = String(part).trimmingSpaces
             guard let w = parseDuration(name), w > 0 else { throw RollupPolicyError("rollup level \(name) is not a duration") }
             return RollupLevel(name: name, width: w)
         }
+        return (levels, false)
     }
 
     /// `raw=30d,5m=400d`; empty keeps everything forever.

@@ -35,15 +35,21 @@ enum BlockCodec {
         }
         scratch[codecAt] = vc.rawValue
 
+        return frame(scratch, compression: compression, level: level, into: &out)
+    }
+
+    /// Appends the stored form of a raw block body: compression byte, [raw length], body or its
+    /// compressed form (whichever is smaller), CRC32C. Returns the stored length.
+    static func frame(_ raw: [UInt8], compression: BlockCompression, level: Int, into out: inout [UInt8]) -> Int {
         let start = out.count
         var stored = false
-        if compression != .none && scratch.count > 64 {
+        if compression != .none && raw.count > 64 {
             var comp: [UInt8] = []
-            scratch.withUnsafeBytes { BlockCompression.compress($0, method: compression, level: level, into: &comp) }
+            raw.withUnsafeBytes { BlockCompression.compress($0, method: compression, level: level, into: &comp) }
             var hdr = ByteWriter()
             hdr.u8(compression.rawValue)
-            hdr.uvarint(UInt64(scratch.count))
-            if hdr.count + comp.count < scratch.count + 1 {
+            hdr.uvarint(UInt64(raw.count))
+            if hdr.count + comp.count < raw.count + 1 {
                 out.append(contentsOf: hdr.bytes)
                 out.append(contentsOf: comp)
                 stored = true
@@ -51,7 +57,7 @@ enum BlockCodec {
         }
         if !stored {
             out.append(BlockCompression.none.rawValue)
-            out.append(contentsOf: scratch)
+            out.append(contentsOf: raw)
         }
         let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         ByteWriter.append(to: &out) { $0.le(crc) }
@@ -61,6 +67,13 @@ enum BlockCodec {
     /// Verifies and decodes a stored block. Throws `CorruptFileError` naming file and block.
     static func decode(_ block: UnsafeRawBufferPointer, type: ValueType, expectedCount: Int,
                        path: String, blockOffset: Int) throws -> SampleColumns {
+        try unframe(block, path: path, blockOffset: blockOffset) { try decodeRaw($0, type: type, expectedCount: expectedCount) }
+    }
+
+    /// Verifies a stored block's checksum, decompresses it if needed and passes the raw body to
+    /// `decode`. Every error becomes a `CorruptFileError` naming file and block.
+    static func unframe<T>(_ block: UnsafeRawBufferPointer, path: String, blockOffset: Int,
+                           _ decode: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         func corrupt(_ why: String) -> CorruptFileError {
             CorruptFileError(path: path, detail: "block at offset \(blockOffset): \(why)")
         }
@@ -71,14 +84,14 @@ enum BlockCodec {
         guard let method = BlockCompression(rawValue: body[0]) else { throw corrupt("unknown compression \(body[0])") }
         do {
             if method == .none {
-                return try decodeRaw(UnsafeRawBufferPointer(rebasing: body[1...]), type: type, expectedCount: expectedCount)
+                return try decode(UnsafeRawBufferPointer(rebasing: body[1...]))
             }
             var r = ByteReader(body, offset: 1)
             let rawLen = try r.uvarint()
             guard rawLen <= 1 << 28 else { throw corrupt("raw length \(rawLen)") }
             var raw: [UInt8] = []
             try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
-            return try raw.withUnsafeBytes { try decodeRaw($0, type: type, expectedCount: expectedCount) }
+            return try raw.withUnsafeBytes { try decode($0) }
         } catch let e as CorruptFileError {
             throw e
         } catch {

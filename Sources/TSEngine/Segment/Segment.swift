@@ -15,6 +15,8 @@ public final class Segment: @unchecked Sendable {
     public let sizeBytes: Int
     /// Sequence numbers of the segments this one was compacted from.
     public let replaces: [UInt64]
+    /// Samples (a raw segment) or rollup buckets (a level segment).
+    let kind: SegmentKind
     let series: [UInt32: SegmentSeries]
     /// The smallest and largest series id present: a cheap test before the dictionary lookup
     /// (series created after this segment was written are never in it).
@@ -33,7 +35,9 @@ public final class Segment: @unchecked Sendable {
         sizeBytes = b.count
         func corrupt(_ d: String) -> CorruptFileError { CorruptFileError(path: path, detail: d) }
         guard b.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file of \(b.count) bytes is too short") }
-        guard b.prefix(SegmentFormat.headerSize).elementsEqual(SegmentFormat.magic) else { throw corrupt("bad header magic") }
+        guard let k = SegmentKind(rawValue: UInt32(b[SegmentFormat.headerSize - 1])),
+              b.prefix(SegmentFormat.headerSize).elementsEqual(SegmentFormat.magic(k)) else { throw corrupt("bad header magic") }
+        kind = k
         let fo = b.count - SegmentFormat.footerSize
         let footer = UnsafeRawBufferPointer(rebasing: b[fo...])
         guard footer.suffix(4).elementsEqual(SegmentFormat.footerMagic) else { throw corrupt("bad footer magic") }
@@ -42,7 +46,7 @@ public final class Segment: @unchecked Sendable {
         func u32(_ o: Int) -> UInt32 { (try? ByteReader.le(UInt32.self, footer, at: o)) ?? 0 }
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: footer[..<56])) == u32(56) else { throw corrupt("footer checksum mismatch") }
         let version = u32(48)
-        guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
+        guard version == kind.rawValue else { throw corrupt("unsupported format version \(version)") }
         let indexOffset = u64(0), indexLength = u64(8)
         seq = u64(16)
         minT = Int64(bitPattern: u64(24))
@@ -129,10 +133,18 @@ public final class Segment: @unchecked Sendable {
         id < minSeriesID || id > maxSeriesID ? nil : series[id]
     }
 
-    /// Decodes one block (checksum verified).
+    /// Decodes one block of samples (checksum verified).
     func readBlock(_ ref: BlockRef, type: ValueType) throws -> SampleColumns {
+        guard kind == .samples else { throw CorruptFileError(path: path, detail: "not a segment of samples") }
         let b = UnsafeRawBufferPointer(rebasing: file.bytes[ref.offset..<(ref.offset + ref.length)])
         return try BlockCodec.decode(b, type: type, expectedCount: ref.count, path: path, blockOffset: ref.offset)
+    }
+
+    /// Decodes one block of rollup buckets (checksum verified).
+    func readRollupBlock(_ ref: BlockRef, type: ValueType) throws -> RollupColumns {
+        guard kind == .rollups else { throw CorruptFileError(path: path, detail: "not a segment of rollups") }
+        let b = UnsafeRawBufferPointer(rebasing: file.bytes[ref.offset..<(ref.offset + ref.length)])
+        return try RollupBlockCodec.decode(b, type: type, expectedCount: ref.count, path: path, blockOffset: ref.offset)
     }
 
     /// Per-series figures: key, type, samples and bytes of blocks (for `tsctl inspect`).
@@ -151,8 +163,8 @@ public final class Segment: @unchecked Sendable {
         for s in series.values.sorted(by: { $0.id < $1.id }) {
             for b in s.blocks {
                 do {
-                    let c = try readBlock(b, type: s.type)
-                    if c.timestamps.first != b.minT || c.timestamps.last != b.maxT {
+                    let times = kind == .samples ? try readBlock(b, type: s.type).timestamps : try readRollupBlock(b, type: s.type).starts
+                    if times.first != b.minT || times.last != b.maxT {
                         problems.append("\(path): series \(s.id) block at \(b.offset): time range differs from index")
                     }
                 } catch {

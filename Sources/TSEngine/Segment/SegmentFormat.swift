@@ -2,12 +2,11 @@ import TSSupport
 /// Segment file constants. Specified in docs/format/segment.md; keep both in step.
 enum SegmentFormat {
     /// "TSSEG" 0 0 then the format version byte.
-    static let magic: [UInt8] = [0x54, 0x53, 0x53, 0x45, 0x47, 0, 0, 1]
+    static func magic(_ kind: SegmentKind) -> [UInt8] { [0x54, 0x53, 0x53, 0x45, 0x47, 0, 0, UInt8(kind.rawValue)] }
     static let headerSize = 8
     static let footerSize = 64
     /// Footer trailer magic "TSGF".
     static let footerMagic: [UInt8] = [0x54, 0x53, 0x47, 0x46]
-    static let version: UInt32 = 1
     /// Samples per block at most.
     static let maxBlockSamples = 8192
 
@@ -20,6 +19,14 @@ enum SegmentFormat {
         guard name.hasSuffix(".seg"), name.count == 20 else { return nil }
         return UInt64(name.prefix(16), radix: 16)
     }
+}
+
+/// What a segment's blocks hold; also its format version (header byte and footer field).
+enum SegmentKind: UInt32, Sendable {
+    /// Samples of raw series (docs/format/segment.md).
+    case samples = 1
+    /// Rollup buckets of one level, all statistics of a series in one block (docs/format/rollup.md).
+    case rollups = 2
 }
 
 /// Where a block sits in a segment and what it covers.

@@ -12,7 +12,9 @@ final class SegmentWriter {
     let path: String
     let seq: UInt64
     private let tmpPath: String
-    private let file: FileSystem.File
+    /// Opened by the first write: a writer that buffers a small segment (a rollup level window
+    /// among many) holds no descriptor until it has 1 MiB to write or finishes.
+    private var file: FileSystem.File?
     private let fs: FileSystem
     private var buf: [UInt8] = []
     private var scratch: [UInt8] = []
@@ -23,23 +25,25 @@ final class SegmentWriter {
     private var blockCount = 0
     private let compression: BlockCompression
     private let level: Int
+    let kind: SegmentKind
     var replaces: [UInt64] = []
     private(set) var sampleCount = 0
 
-    init(directory: String, seq: UInt64, compression: BlockCompression = .zstd, level: Int = 3, fileSystem: FileSystem = .posix) throws {
+    init(directory: String, seq: UInt64, kind: SegmentKind = .samples, compression: BlockCompression = .zstd, level: Int = 3,
+         fileSystem: FileSystem = .posix) throws {
+        self.kind = kind
         self.fs = fileSystem
         self.seq = seq
         self.path = directory + "/" + SegmentFormat.fileName(seq: seq)
         self.tmpPath = path + ".tmp"
         self.compression = compression
         self.level = level
-        file = try fs.open(tmpPath, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        buf.reserveCapacity(1 << 20)
-        buf.append(contentsOf: SegmentFormat.magic)
+        buf.append(contentsOf: SegmentFormat.magic(kind))
     }
 
     /// Adds one series' samples (sorted, unique timestamps), split into blocks.
     func add(id: UInt32, type: ValueType, canonical: [UInt8], columns: SampleColumns) throws {
+        precondition(kind == .samples)
         precondition(series.last.map { $0.id < id } ?? true, "series must be added in ascending id order")
         guard !columns.isEmpty else { return }
         var refs: [BlockRef] = []
@@ -62,7 +66,32 @@ final class SegmentWriter {
         series.append(SegmentSeries(id: id, type: type, canonical: canonical, blocks: refs))
     }
 
+    /// Adds one series' rollup buckets (ascending, unique starts), split into blocks.
+    func add(id: UInt32, type: ValueType, canonical: [UInt8], rollups c: RollupColumns) throws {
+        precondition(kind == .rollups)
+        precondition(series.last.map { $0.id < id } ?? true, "series must be added in ascending id order")
+        guard !c.isEmpty else { return }
+        var refs: [BlockRef] = []
+        var start = 0
+        let n = c.count
+        while start < n {
+            let end = min(n, start + SegmentFormat.maxBlockSamples)
+            let blockStart = offset + buf.count
+            let len = RollupBlockCodec.encode(c, range: start..<end, compression: compression, level: level, scratch: &scratch, into: &buf)
+            refs.append(BlockRef(minT: c.starts[start], maxT: c.starts[end - 1], count: end - start, offset: blockStart, length: len))
+            blockCount += 1
+            start = end
+            if buf.count >= 1 << 20 { try flushBuffer() }
+        }
+        minT = min(minT, c.starts[0])
+        maxT = max(maxT, c.starts[n - 1])
+        sampleCount += n
+        series.append(SegmentSeries(id: id, type: type, canonical: canonical, blocks: refs))
+    }
+
     private func flushBuffer() throws {
+        let file = try self.file ?? fs.open(tmpPath, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        self.file = file
         try fs.writeAll(file, buf)
         offset += buf.count
         buf.removeAll(keepingCapacity: true)
@@ -113,7 +142,7 @@ final class SegmentWriter {
         footer.le(series.isEmpty ? 0 : maxT)
         footer.le(UInt32(series.count))
         footer.le(UInt32(blockCount))
-        footer.le(SegmentFormat.version)
+        footer.le(kind.rawValue)
         footer.le(UInt32(0))
         footer.le(footer.bytes.withUnsafeBytes { CRC32C.checksum($0) })
         footer.raw(SegmentFormat.footerMagic)
@@ -121,19 +150,22 @@ final class SegmentWriter {
         buf.append(contentsOf: footer.bytes)
         do {
             try flushBuffer()
-            try fs.sync(file)
+            try fs.sync(file!)
         } catch {
             abort()
             throw error
         }
-        fs.close(file)
+        fs.close(file!)
+        file = nil
         try fs.rename(tmpPath, path)
         try fs.syncDirectory(FileSystem.dirname(of: path))
     }
 
     /// Discards the temporary file.
     func abort() {
-        fs.close(file)
+        guard let f = file else { return }
+        fs.close(f)
+        file = nil
         try? fs.remove(tmpPath)
     }
 }

@@ -10,7 +10,7 @@ import TSEngine
 /// data-dir = "/var/lib/tsdbd"
 /// http-addr = "0.0.0.0:8086"
 /// fsync = "always"
-/// rollup-levels = "5m,1h"
+/// rollup-levels = "auto"
 /// retention = "raw=30d,5m=400d"
 ///
 /// [database.collectd]
@@ -181,9 +181,9 @@ enum ConfigFile {
             for k in keys.keys where !["rollup-levels", "retention", "measurement-levels"].contains(k) {
                 throw ParseError(line: 0, message: "[database.\(db)]: unknown key '\(k)' (rollup-levels, retention, measurement-levels)")
             }
-            let levels = try keys["rollup-levels"].map { try RollupPolicy.parseLevels($0.flagText) } ?? defaults.levels
+            let (levels, adaptive) = try keys["rollup-levels"].map { try RollupPolicy.parseLevels($0.flagText) } ?? (defaults.levels, defaults.adaptive)
             let retention = try keys["retention"].map { try RollupPolicy.parseRetention($0.flagText) } ?? defaults.retention
-            var p = try RollupPolicy(levels: levels, retention: retention)
+            var p = try RollupPolicy(levels: levels, retention: retention, adaptive: adaptive)
             if case .strings(let overrides)? = keys["measurement-levels"] {
                 var list: [(pattern: CompiledRegex, levels: [String])] = []
                 for o in overrides {
@@ -191,7 +191,7 @@ enum ConfigFile {
                     let levels = String(o[o.index(after: eq)...])
                     list.append((try CompiledRegex(String(o[..<eq])), levels == "none" ? [] : levels.split(separator: ",").map(String.init)))
                 }
-                p = try RollupPolicy(levels: p.levels, retention: p.retention, measurementLevels: list)
+                p = try RollupPolicy(levels: p.levels, retention: p.retention, measurementLevels: list, adaptive: p.adaptive)
             }
             out[db] = p
         }

@@ -48,8 +48,8 @@ enum DaemonSettings {
     static let udpBufferSize = DaemonSetting(name: "udp-buffer-size", defaultValue: "0", help: "SO_RCVBUF of UDP sockets in bytes (0 = system default).")
     static let udpQueueSize = DaemonSetting(name: "udp-queue-size", defaultValue: "100000",
                                         help: "Samples parsed from UDP that may wait for the engine; more are dropped and counted.")
-    static let rollupLevels = DaemonSetting(name: "rollup-levels", defaultValue: "5m,1h",
-                                        help: "Downsampling levels kept for every database, e.g. 5m,1h, or none (see docs/rollups.md).")
+    static let rollupLevels = DaemonSetting(name: "rollup-levels", defaultValue: "auto",
+                                        help: "Downsampling levels: auto (5m, 1h, 1d, each kept where it is at least 10x the measurement's sample interval), a list such as 5m,1h (kept for every measurement), or none (see docs/rollups.md).")
     static let retention = DaemonSetting(name: "retention", defaultValue: "",
                                      help: "Maximum age per level, e.g. raw=30d,5m=400d,1h=10y; unlisted levels are kept forever.")
     static let accountingInterval = DaemonSetting(name: "accounting-interval", defaultValue: "5m",

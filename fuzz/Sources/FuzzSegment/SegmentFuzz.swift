@@ -1,4 +1,4 @@
-// Fuzz target `segment`: the decoders behind segment files. Byte 0 picks one (modulo 10):
+// Fuzz target `segment`: the decoders behind segment files. Byte 0 picks one (modulo 11):
 //   0 timestamp column   TimestampColumn.decode   codec, count (varint), column bytes
 //   1 float column       FloatColumn.decode       codec, count, bytes (raw, constant, gorillaXOR, integral, decimal)
 //   2 int column         IntColumn.decode         codec, count, bytes (packed, delta, DoD, run length, sparse)
@@ -9,7 +9,8 @@
 //   7 stored block       BlockCodec.decode (CRC, decompression, column layout)   type, count-1, flags, block
 //   8 segment file       Segment(path:) then verify() and seriesSummaries()       flags, file
 //   9 series key         SeriesKey(canonical:)
-// For 7 and 8, flags bit 0 set means "use the CRCs as they are"; otherwise the harness writes the
+//  10 rollup block       RollupBlockCodec.decode (docs/format/rollup.md)   type, count-1, flags, block
+// For 7, 8 and 10, flags bit 0 set means "use the CRCs as they are"; otherwise the harness writes the
 // correct CRC32C values (the block's, or the series table's and the footer's) so mutations get past
 // the checksums to the code behind them.
 // Checks: only the documented error types are thrown; a column decoder that succeeds appends exactly
@@ -225,6 +226,46 @@ func block(_ input: inout FuzzInput) {
     }
 }
 
+func rollupBlock(_ input: inout FuzzInput) {
+    let typeByte = input.byte()
+    let n = 1 + Int(input.varint() % UInt64(SegmentFormat.maxBlockSamples))
+    let flags = input.byte()
+    let body = input.rest()
+    let type: ValueType = typeByte & 1 == 0 ? .float : .integer
+    var stored = Array(body)
+    if flags & 1 == 0 {
+        let crc = CRC32C.checksum(body)
+        withUnsafeBytes(of: crc.littleEndian) { stored.append(contentsOf: $0) }
+    }
+    let cols: RollupColumns
+    do {
+        cols = try stored.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8) }
+    } catch {
+        guard error is CorruptFileError else { invariant(false, "unexpected error: \(error)"); return }
+        return
+    }
+    let valueColumns = type == .float ? [cols.sums.count, cols.mins.count, cols.maxs.count, cols.firsts.count, cols.lasts.count]
+        : [cols.isums.count, cols.imins.count, cols.imaxs.count, cols.ifirsts.count, cols.ilasts.count]
+    invariant(([cols.starts.count, cols.counts.count, cols.firstTimes.count, cols.lastTimes.count, cols.increases.count] + valueColumns).allSatisfy { $0 == n },
+              "rollup block columns do not all hold \(n) buckets")
+    for i in cols.starts.indices.dropFirst() { invariant(cols.starts[i - 1] < cols.starts[i], "bucket starts not ascending") }
+    invariant(cols.counts.allSatisfy { $0 >= 1 }, "a bucket without samples")
+    var scratch: [UInt8] = []
+    var again: [UInt8] = []
+    let method = BlockCompression.allCases[Int(flags >> 1) % BlockCompression.allCases.count]
+    _ = RollupBlockCodec.encode(cols, range: 0..<n, compression: method, level: 1, scratch: &scratch, into: &again)
+    do {
+        let back = try again.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8) }
+        func bits(_ c: RollupColumns) -> [[UInt64]] {
+            [c.starts, c.counts, c.firstTimes, c.lastTimes, c.isums, c.imins, c.imaxs, c.ifirsts, c.ilasts].map { $0.map { UInt64(bitPattern: $0) } }
+                + [c.sums, c.mins, c.maxs, c.firsts, c.lasts, c.increases].map { $0.map(\.bitPattern) }
+        }
+        invariant(bits(back) == bits(cols), "rollup block changes in a round trip")
+    } catch {
+        invariant(false, "re-encoded rollup block does not decode: \(error)")
+    }
+}
+
 let segmentPath = fuzzTempDirectory + "/0000000000000001.seg"
 
 func segmentFile(_ input: inout FuzzInput) {
@@ -274,7 +315,7 @@ func seriesKey(_ input: inout FuzzInput) {
 
 func fuzzOne(_ data: UnsafeRawBufferPointer) {
     var input = FuzzInput(data)
-    switch input.byte() % 10 {
+    switch input.byte() % 11 {
     case 0: timestamps(&input)
     case 1: floats(&input)
     case 2: ints(&input)
@@ -284,7 +325,8 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
     case 6: forPacker(&input)
     case 7: block(&input)
     case 8: segmentFile(&input)
-    default: seriesKey(&input)
+    case 9: seriesKey(&input)
+    default: rollupBlock(&input)
     }
 }
 

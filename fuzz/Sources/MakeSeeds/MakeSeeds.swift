@@ -426,6 +426,42 @@ func segmentSeeds() throws {
         unlink(w.path)
     }
     seed("segment", "series-key", [9] + SeriesKey("cpu", ["host": "a", "region": "west"], field: "usage").canonicalBytes)
+
+    // Rollup blocks and a rollup segment file (docs/format/rollup.md).
+    var rollups: [RollupColumns] = []
+    for type in [ValueType.float, .integer] {
+        var c = RollupColumns(type: type)
+        for k in 0..<40 {
+            c.starts.append(1_700_000_000_000_000_000 + Int64(k) * 300_000_000_000)
+            c.counts.append(30 - Int64(k % 3))
+            c.firstTimes.append(Int64(k % 2) * 1_000_000)
+            c.lastTimes.append(290_000_000_000)
+            c.increases.append(Double(k * k) * 0.5)
+            if type == .float {
+                c.sums.append(Double(k) * 30.25); c.mins.append(Double(k)); c.maxs.append(Double(k) + 1.5)
+                c.firsts.append(Double(k) + 0.25); c.lasts.append(Double(k) + 1)
+            } else {
+                c.isums.append(Int64(k) * 300); c.imins.append(Int64(k) - 3); c.imaxs.append(Int64(k) * 11)
+                c.ifirsts.append(Int64(k)); c.ilasts.append(Int64(k) + 7)
+            }
+        }
+        rollups.append(c)
+        for compression in [BlockCompression.none, .zstd] {
+            var scratch: [UInt8] = []
+            var block: [UInt8] = []
+            _ = RollupBlockCodec.encode(c, range: 0..<c.count, compression: compression, level: 3, scratch: &scratch, into: &block)
+            seed("segment", "rollup-block-\(type)-\(compression)",
+                 [10, type == .float ? 0 : 1] + varint(UInt64(c.count - 1)) + [compression.rawValue << 1] + block.dropLast(4))
+        }
+    }
+    let rw = try SegmentWriter(directory: dir, seq: 3, kind: .rollups, compression: .none, level: 3)
+    for (i, c) in rollups.enumerated() {
+        try rw.add(id: UInt32(i + 1), type: c.type, canonical: SeriesKey("m", ["i": "\(i)"], field: "f").canonicalBytes, rollups: c)
+    }
+    try rw.finish()
+    guard let rbytes = readFile(rw.path) else { fatalError("cannot read \(rw.path)") }
+    seed("segment", "rollup-file", [8, 0] + (try uncompressedSeriesTable(rbytes)))
+    unlink(rw.path)
 }
 
 /// Rewrites a segment file with its series table stored uncompressed (method 0), fixing the
