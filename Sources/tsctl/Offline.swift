@@ -41,6 +41,10 @@ struct Inspect: ParsableCommand {
         var rows: [String: Row] = [:]
         var levels: [String: Level] = [:]
         var segBytes = 0, overhead = 0, segments = 0
+        // Raw segments per time tier (docs/format/tiers.md), by the narrowest default window holding each.
+        let defaults = EngineOptions()
+        let widths = [defaults.blockRange] + defaults.compactionTiers
+        var tiers: [Int64: (segments: Int, bytes: Int)] = [:]
         for (database, level, path) in try segmentFiles(dataDir, database: db) {
             let s = try Segment(path: path)
             if let level {
@@ -54,6 +58,9 @@ struct Inspect: ParsableCommand {
             }
             segments += 1
             segBytes += s.sizeBytes
+            let w = widths.first { alignDown(s.minT, $0) == alignDown(s.maxT, $0) } ?? (s.maxT - s.minT)
+            tiers[w, default: (0, 0)].segments += 1
+            tiers[w, default: (0, 0)].bytes += s.sizeBytes
             overhead += s.overheadBytes
             for x in s.seriesSummaries() {
                 let m = x.key?.measurement ?? "?"
@@ -80,7 +87,10 @@ struct Inspect: ParsableCommand {
             print(JSONValue.object([("segments", number(segments)), ("segment_bytes", number(segBytes)), ("index_and_footer_bytes", number(overhead)),
                                     ("wal_bytes", number(walBytes)), ("directory_bytes", number(dirBytes)), ("samples", number(totalSamples)),
                                     ("bytes_per_sample", number(ratio(dirBytes, totalSamples))), ("measurements", .array(items)),
-                                    ("levels", .array(lv))]).compactText)
+                                    ("levels", .array(lv)),
+                                    ("tiers", .array(tiers.sorted { $0.key < $1.key }.map { w, t in
+                                        .object([("window", .string(formatDuration(w))), ("segments", number(t.segments)), ("bytes", number(t.bytes))])
+                                    }))]).compactText)
             return
         }
         print(pad("measurement", 24) + lpad("series", 10) + lpad("samples", 14) + lpad("bytes", 14) + lpad("B/sample", 10))
@@ -88,6 +98,7 @@ struct Inspect: ParsableCommand {
             print(pad(m, 24) + lpad("\(r.series)", 10) + lpad("\(r.samples)", 14) + lpad("\(r.bytes)", 14) + lpad(String(format: "%.3f", ratio(r.bytes, r.samples)), 10))
         }
         print("segments: \(segments), segment bytes: \(segBytes) (series tables, headers, footers: \(overhead)), WAL bytes: \(walBytes)")
+        print("segments by window: " + tiers.sorted { $0.key < $1.key }.map { "\(formatDuration($0.key)): \($0.value.segments) (\($0.value.bytes) bytes)" }.joined(separator: ", "))
         for (name, l) in levelList {
             print("rollup level \(name): \(l.segments) segments, \(l.bytes) bytes (\(String(format: "%.1f", 100 * ratio(l.bytes, segBytes)))% of raw segments, "
                   + "\(String(format: "%.3f", ratio(l.bytes, totalSamples))) B per raw sample), \(l.series.count) series, \(l.buckets) buckets")

@@ -264,6 +264,9 @@ struct Stats: ParsableCommand {
             let name = d["name"]?.stringValue ?? "?"
             rows.append([name, "raw", number(d["series"]), number(d["segments"]), fmtBytes(d["segment_bytes"]),
                          fmtTime(d["raw_min_time"]), fmtTime(d["raw_max_time"])])
+            for t in d["tiers"]?.arrayValue ?? [] {
+                rows.append([name, "raw " + (t["window"]?.stringValue ?? "?") + " windows", "", number(t["segments"]), fmtBytes(t["bytes"]), "", ""])
+            }
             for l in d["levels"]?.arrayValue ?? [] {
                 rows.append([name, l["name"]?.stringValue ?? "?", number(l["series"]), number(l["segments"]), fmtBytes(l["segment_bytes"]),
                              fmtTime(l["min_time"]), fmtTime(l["max_time"])])
@@ -271,6 +274,10 @@ struct Stats: ParsableCommand {
         }
         print(textTable(["database", "level", "series", "segments", "bytes", "from", "to"], rows), terminator: "")
         print("WAL: \(fmtBytes(obj["wal_bytes"]))")
+        let sealed = Double(obj["sealed_bytes"]?.int64Value ?? 0), compacted = Double(obj["compacted_bytes"]?.int64Value ?? 0)
+        if sealed > 0 {
+            print("compactions: \(number(obj["compactions"])), raw write amplification since start: \(String(format: "%.2f", (sealed + compacted) / sealed))")
+        }
     }
 }
 

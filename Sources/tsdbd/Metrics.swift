@@ -108,6 +108,8 @@ final class Counters: Sendable {
             ("tsdbd_wal_no_space_total", "WAL group writes refused by a full disk (ENOSPC/EDQUOT); the writes were answered 507.", w.noSpaceErrors),
             ("tsdbd_seals_total", "Head seals.", UInt64(s.seals)),
             ("tsdbd_compactions_total", "Compactions.", UInt64(s.compactions)),
+            ("tsdbd_sealed_bytes_total", "Bytes of raw segments written by seals.", s.sealedBytes),
+            ("tsdbd_compacted_bytes_total", "Bytes of raw segments written by compactions (time tiers included).", s.compactedBytes),
             ("tsdbd_segments_quarantined_total", "Unreadable segments renamed aside at startup.", UInt64(s.segmentsQuarantined)),
         ] as [(String, String, UInt64)] {
             let delta = engineSeen.withLock { seen -> Int64 in

@@ -45,6 +45,7 @@ struct TSDBD: AsyncParsableCommand {
     @Option(name: .customLong(S.udpQueueSize.name), help: .init(S.udpQueueSize.helpText)) var udpQueueSize: String?
     @Option(name: .customLong(S.rollupLevels.name), help: .init(S.rollupLevels.helpText)) var rollupLevels: String?
     @Option(name: .customLong(S.retention.name), help: .init(S.retention.helpText)) var retention: String?
+    @Option(name: .customLong(S.compactionTiers.name), help: .init(S.compactionTiers.helpText)) var compactionTiers: String?
     @Option(name: .customLong(S.accountingInterval.name), help: .init(S.accountingInterval.helpText)) var accountingInterval: String?
     @Option(name: .customLong(S.accountingDB.name), help: .init(S.accountingDB.helpText)) var accountingDB: String?
     @Option(name: .customLong(S.accountingSampleInterval.name), help: .init(S.accountingSampleInterval.helpText)) var accountingSampleInterval: String?
@@ -68,7 +69,7 @@ struct TSDBD: AsyncParsableCommand {
             (S.collectdAuthFile, collectdAuthFile), (S.collectdTypesDB, collectdTypesDB), (S.graphiteAddr, graphiteAddr),
             (S.graphiteDB, graphiteDB), (S.graphiteSeparator, graphiteSeparator), (S.udpBufferSize, udpBufferSize),
             (S.udpQueueSize, udpQueueSize), (S.rollupLevels, rollupLevels), (S.retention, retention),
-            (S.accountingInterval, accountingInterval), (S.accountingDB, accountingDB),
+            (S.compactionTiers, compactionTiers), (S.accountingInterval, accountingInterval), (S.accountingDB, accountingDB),
             (S.accountingSampleInterval, accountingSampleInterval), (S.accountingMapping, accountingMapping),
             (S.authEnabled, authEnabled), (S.authFile, authFile), (S.tlsCert, tlsCert), (S.tlsKey, tlsKey),
             (S.httpHeaderTimeout, httpHeaderTimeout), (S.httpIdleTimeout, httpIdleTimeout), (S.logLevel, logLevel),

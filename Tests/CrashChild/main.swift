@@ -1,5 +1,5 @@
 // Crash-test child: appends deterministic batches to an engine with fsync `always` and prints
-// "ACK <n>" after batch n is acknowledged. The parent SIGKILLs it at a random moment and then
+// "ACK <n>" after batch n is acknowledged, while background maintenance seals and compacts. The parent SIGKILLs it at a random moment and then
 // checks that every acknowledged batch survived. Usage: tscrashchild DIR FIRST_BATCH [HEAD_LIMIT_BYTES]
 import TSEngine
 #if canImport(Glibc)
@@ -20,6 +20,10 @@ var opts = EngineOptions()
 opts.syncPolicy = .always
 opts.headMemoryLimit = args.count > 3 ? Int(args[3]) ?? 256 << 10 : 256 << 10
 opts.maintenanceInterval = 20_000_000
+// Small windows and time tiers (docs/format/tiers.md), so the background thread seals and
+// compacts (tier merges of closed windows included) all the time and kills land inside them.
+opts.blockRange = 10_000_000_000
+opts.compactionTiers = [60_000_000_000, 600_000_000_000]
 opts.log = { level, msg in say(2, "child \(level): \(msg)\n") }
 do {
     let engine = try Engine(path: args[1], options: opts)

@@ -57,5 +57,9 @@ import Testing
             let r = try RealAgent.run(Daemon.binary, ["--config", dir + "/" + file, "--data-dir", dir + "/data"], timeout: 30)
             #expect(r.status != 0 && r.output.contains(text), "\(file): \(r.output)")
         }
+        for tiers in ["3h", "1d,12h", "2h", "soon"] {
+            let r = try RealAgent.run(Daemon.binary, ["--compaction-tiers", tiers, "--data-dir", dir + "/data"], timeout: 30)
+            #expect(r.status != 0 && r.output.contains("--compaction-tiers: '"), "\(tiers): \(r.output)")
+        }
     }
 }

@@ -75,7 +75,9 @@ public struct DatabaseStats: Sendable {
     public var segments: Int
     public var segmentBytes: Int
     public var segmentSamples: Int
-    /// Rollup levels: pseudo-series, segments, bytes, covered range.
+    /// Raw segments per time tier (docs/format/tiers.md): the window width each fits in, ascending.
+    public var tiers: [(width: Int64, segments: Int, bytes: Int)]
+    /// Rollup levels: series, segments, bytes, covered range.
     public var levels: [LevelStats]
     /// Time range of the raw segments (nil when none).
     public var rawMinTime: Int64?
@@ -98,6 +100,10 @@ public struct EngineStats: Sendable {
     public var wal: WALStats
     public var walBytesOnDisk: Int
     public var seals: UInt64
+    /// Bytes of raw segments written by seals, and by compactions (write amplification:
+    /// (sealed + compacted) / sealed).
+    public var sealedBytes: UInt64
+    public var compactedBytes: UInt64
     public var compactions: UInt64
     public var segmentsQuarantined: UInt64
 }

@@ -107,6 +107,7 @@ extension Engine {
                 }
                 written.append(try Segment(path: writer.path, fileSystem: fs))
             }
+            lock.withLock { sealedBytes += UInt64(written.reduce(0) { $0 + $1.sizeBytes }) }
         } catch {
             // Keep the frozen head (still queryable, still in the WAL); a later seal retries.
             // Segments already written hold a copy of some of its data, which is harmless:
@@ -129,18 +130,19 @@ extension Engine {
 
     func windowStart(_ t: Int64, _ r: Int64) -> Int64 { alignDown(t, r) }
 
-    /// Compacts up to `limit` windows that hold several segments.
+    /// Compacts up to `limit` groups of segments: a window that holds several segments, or a
+    /// closed tier window (docs/format/tiers.md).
     func compactAll(limit: Int) throws {
         var done = 0
         while done < limit {
             maintenance.lock()
             defer { maintenance.unlock() }
+            let now = options.clock()
             let candidate: (Database, [Segment])? = lock.withLock {
-                for db in databases.values.sorted(by: { $0.name < $1.name }).flatMap(\.withLevels) {
-                    var byWindow: [Int64: [Segment]] = [:]
-                    for s in db.segments { byWindow[windowStart(s.minT, db.blockRange), default: []].append(s) }
-                    if let (_, segs) = byWindow.filter({ $0.value.count >= max(2, options.compactionThreshold) }).min(by: { $0.key < $1.key }) {
-                        return (db, segs)
+                for user in databases.values.sorted(by: { $0.name < $1.name }) {
+                    let tiers = tiers(for: user)
+                    for db in user.withLevels {
+                        if let segs = compactionGroup(db, tiers: db.level == nil ? tiers : [], now: now) { return (db, segs) }
                     }
                 }
                 return nil
@@ -149,6 +151,41 @@ extension Engine {
             try compact(db, inputs)
             done += 1
         }
+    }
+
+    /// The tiers a user database's raw segments use: those that are multiples of the block
+    /// range and at most a tenth of the raw retention (so retention, which drops whole
+    /// segments, stays within 10 % of its age).
+    func tiers(for db: Database) -> [Int64] {
+        let retention = options.rollupPolicy(for: db.name).retention["raw"]
+        return options.compactionTiers.filter { t in
+            t > db.blockRange && t % db.blockRange == 0 && (retention.map { t <= $0 / 10 } ?? true)
+        }.sorted()
+    }
+
+    /// The earliest group of `db`'s segments worth merging, if any. Each segment belongs to the
+    /// largest closed tier window it fits in, else to its block-range window. A tier window is
+    /// closed when it ends at or before both `now` and the window of the newest sealed sample,
+    /// so in-order data is merged once per tier (write amplification ≤ 1 + tiers) and late data
+    /// into a closed window is folded into that window's segment by the next compaction.
+    func compactionGroup(_ db: Database, tiers: [Int64], now: Int64) -> [Segment]? {
+        guard let newest = db.segments.map(\.maxT).max() else { return nil }
+        let horizon = Swift.min(now, windowStart(newest, db.blockRange))
+        var groups: [TierWindow: [Segment]] = [:]
+        for s in db.segments {
+            var key = TierWindow(width: db.blockRange, start: windowStart(s.minT, db.blockRange))
+            for t in tiers.reversed() {
+                let start = alignDown(s.minT, t)
+                guard start <= Int64.max - t else { continue }
+                if start + t <= horizon && s.maxT < start + t {
+                    key = TierWindow(width: t, start: start)
+                    break
+                }
+            }
+            groups[key, default: []].append(s)
+        }
+        let ready = groups.filter { k, v in v.count >= (k.width == db.blockRange ? Swift.max(2, options.compactionThreshold) : 2) }
+        return ready.min { ($0.key.start, $0.key.width) < ($1.key.start, $1.key.width) }?.value
     }
 
     /// Merges `inputs` (all the segments of one window) into one new segment.
@@ -188,9 +225,31 @@ extension Engine {
         lock.withLock {
             db.segments = (db.segments.filter { !gone.contains($0.seq) } + [out]).sorted { $0.seq < $1.seq }
             compactions += 1
+            if db.level == nil { compactedBytes += UInt64(out.sizeBytes) }
         }
         for s in inputs { try fs.remove(s.path) }
         try fs.syncDirectory(db.segmentsDir)
         try pruneTombstones(db)
     }
+}
+
+extension Engine {
+    /// A user database's raw segments per tier: each counted under the narrowest of the block
+    /// range and the tiers whose aligned window holds it whole. Call with the lock held.
+    func tierCensus(_ db: Database) -> [(width: Int64, segments: Int, bytes: Int)] {
+        let widths = [db.blockRange] + tiers(for: db)
+        var count = [Int64: (Int, Int)]()
+        for s in db.segments {
+            let w = widths.first { alignDown(s.minT, $0) == alignDown(s.maxT, $0) } ?? (s.maxT &- s.minT)
+            count[w, default: (0, 0)].0 += 1
+            count[w, default: (0, 0)].1 += s.sizeBytes
+        }
+        return count.keys.sorted().map { ($0, count[$0]!.0, count[$0]!.1) }
+    }
+}
+
+/// A compaction group's window: `width` is the block range or one of the tiers.
+struct TierWindow: Hashable {
+    var width: Int64
+    var start: Int64
 }

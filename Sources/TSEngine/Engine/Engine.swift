@@ -34,6 +34,8 @@ public final class Engine: @unchecked Sendable {
     private var maintenanceThread: pthread_t?
     var sealRequested = false
     var seals: UInt64 = 0
+    var sealedBytes: UInt64 = 0
+    var compactedBytes: UInt64 = 0
     var compactions: UInt64 = 0
     var quarantined: UInt64 = 0
     public let replayReport: WALReplayReport
@@ -269,6 +271,7 @@ public final class Engine: @unchecked Sendable {
                               segments: d.segments.count,
                               segmentBytes: d.segments.reduce(0) { $0 + $1.sizeBytes },
                               segmentSamples: d.segments.reduce(0) { $0 + $1.sampleCount },
+                              tiers: tierCensus(d),
                               levels: d.levels.values.sorted { $0.blockRange < $1.blockRange }.map { l in
                                   LevelStats(name: l.level!.name, series: Set(l.segments.flatMap(\.seriesIDs)).count, segments: l.segments.count,
                                              segmentBytes: l.segments.reduce(0) { $0 + $1.sizeBytes },
@@ -278,6 +281,7 @@ public final class Engine: @unchecked Sendable {
                               rollupCompleteBefore: d.rollupCompleteBefore)
             }
             return EngineStats(databases: dbs, wal: walStats, walBytesOnDisk: walBytes, seals: seals,
+                               sealedBytes: sealedBytes, compactedBytes: compactedBytes,
                                compactions: compactions, segmentsQuarantined: quarantined)
         }
     }

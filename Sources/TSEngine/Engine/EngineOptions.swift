@@ -31,6 +31,11 @@ public struct EngineOptions: Sendable {
     public var maintenanceInterval: UInt64 = 1_000_000_000
     /// Compact a window once it has this many segments.
     public var compactionThreshold = 2
+    /// Time tiers of raw segments (docs/format/tiers.md): once a tier window lies wholly in the
+    /// past (before both the clock and the newest sealed data's window), its segments are merged
+    /// into one. Ascending multiples of `blockRange`; tiers longer than a tenth of the raw
+    /// retention are not used. Empty: segments keep `blockRange` windows.
+    public var compactionTiers: [Int64] = [86_400_000_000_000, 7 * 86_400_000_000_000]
     /// Downsampling levels and retention of every database (docs/rollups.md)...
     public var rollups: RollupPolicy = .standard
     /// ... unless a database has its own policy here.

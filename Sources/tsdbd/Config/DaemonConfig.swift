@@ -165,6 +165,20 @@ struct DaemonConfig: Sendable {
         func path(_ k: DaemonSetting) -> String? { string(k).flatMap { $0.isEmpty ? nil : $0 } }
     }
 
+    /// Parses `--compaction-tiers`: `none`, or ascending durations that are multiples of the block range.
+    static func tiers(_ text: String, blockRange: Int64) throws -> [Int64] {
+        if text == "none" || text.isEmpty { return [] }
+        var out: [Int64] = []
+        for part in text.split(separator: ",") {
+            let p = String(part.filter { $0 != " " })
+            guard let d = parseDuration(p), d > blockRange, d % blockRange == 0, d > (out.last ?? 0) else {
+                throw Invalid("--compaction-tiers: '\(p)' must be a duration that is a multiple of \(formatDuration(blockRange)), larger than it and than the tier before (e.g. 1d,7d), or none")
+            }
+            out.append(d)
+        }
+        return out
+    }
+
     init(_ s: SettingsReader) throws {
         typealias K = DaemonSettings
         dataDir = try s.required(K.dataDir)
@@ -179,6 +193,7 @@ struct DaemonConfig: Sendable {
         } catch {
             throw Invalid("--rollup-levels/--retention: \(error)")
         }
+        engine.compactionTiers = try Self.tiers(try s.required(K.compactionTiers), blockRange: engine.blockRange)
         let limits = HTTPLimits(maxBodySize: try s.int(K.maxBodySize, atLeast: 1), maxLineLength: try s.int(K.maxLineLength, atLeast: 1),
                                 maxTagsPerPoint: try s.int(K.maxTagsPerPoint, atLeast: 0))
         let (cert, key) = (s.path(K.tlsCert), s.path(K.tlsKey))

@@ -52,6 +52,8 @@ enum DaemonSettings {
                                         help: "Downsampling levels: auto (5m, 1h, 1d, each kept where it is at least 10x the measurement's sample interval), a list such as 5m,1h (kept for every measurement), or none (see docs/rollups.md).")
     static let retention = DaemonSetting(name: "retention", defaultValue: "",
                                      help: "Maximum age per level, e.g. raw=30d,5m=400d,1h=10y; unlisted levels are kept forever.")
+    static let compactionTiers = DaemonSetting(name: "compaction-tiers", defaultValue: "1d,7d",
+                                           help: "Time tiers of raw segments: once a window of each duration is wholly past, its segments are merged into one (multiples of 2h; those over a tenth of the raw retention are skipped), or none (docs/format/tiers.md).")
     static let accountingInterval = DaemonSetting(name: "accounting-interval", defaultValue: "5m",
                                               help: "How often the accounting job updates accounting_vm: a duration (e.g. 5m) or off (docs/accounting.md).")
     static let accountingDB = DaemonSetting(name: "accounting-db", defaultValue: "collectd",
@@ -76,7 +78,7 @@ enum DaemonSettings {
         dataDir, httpAddr, fsync, maxBodySize, maxLineLength, maxTagsPerPoint, maxSeries, createDatabaseOnWrite,
         lpUDPAddr, lpTCPAddr, lpDB, collectdAddr, collectdDB, collectdSecurityLevel, collectdAuthFile, collectdTypesDB,
         graphiteAddr, graphiteDB, graphiteTemplate, graphiteSeparator, udpBufferSize, udpQueueSize, rollupLevels, retention,
-        accountingInterval, accountingDB, accountingSampleInterval, accountingMapping, authEnabled, authFile, tlsCert, tlsKey,
+        compactionTiers, accountingInterval, accountingDB, accountingSampleInterval, accountingMapping, authEnabled, authFile, tlsCert, tlsKey,
         httpHeaderTimeout, httpIdleTimeout, logLevel,
     ]
 

@@ -17,11 +17,15 @@ enum StatsJSON {
             }
             return .object([("name", .string(d.name)), ("series", int(d.series)), ("head_samples", int(d.headSamples)),
                             ("segments", int(d.segments)), ("segment_bytes", int(d.segmentBytes)), ("segment_samples", int(d.segmentSamples)),
+                            ("tiers", .array(d.tiers.map { t in
+                                .object([("window", .string(formatDuration(t.width))), ("segments", int(t.segments)), ("bytes", int(t.bytes))])
+                            })),
                             ("raw_min_time", time(d.rawMinTime)), ("raw_max_time", time(d.rawMaxTime)),
                             ("rollup_complete_before", d.rollupCompleteBefore == .max ? .null : int(d.rollupCompleteBefore)),
                             ("levels", .array(levels))])
         }
         return JSONValue.object([("databases", .array(dbs)), ("wal_bytes", int(s.walBytesOnDisk)), ("seals", int(s.seals)),
-                                 ("compactions", int(s.compactions))]).compactText
+                                 ("compactions", int(s.compactions)), ("sealed_bytes", int(s.sealedBytes)),
+                                 ("compacted_bytes", int(s.compactedBytes))]).compactText
     }
 }
