@@ -31,13 +31,18 @@ public struct RollupPolicy: Sendable {
     /// Per-measurement overrides, first match wins: the names of the levels that measurement
     /// keeps (a subset of `levels`; empty = raw only).
     public var measurementLevels: [(pattern: CompiledRegex, levels: [String])]
-    /// Adaptive (the default, `auto`): `levels` are candidates, and a measurement keeps those at
-    /// least `adaptiveFactor` times coarser than its native sample interval, learnt from its
-    /// first sealed data (10 s data: 5m, 1h, 1d; 60 s data: 1h, 1d). Otherwise every level.
+    /// Adaptive (the default, `auto`): `levels` are candidates, and a measurement keeps the first
+    /// `adaptiveMaxLevels` of those at least `adaptiveFactor` times coarser than its native
+    /// sample interval, learnt from its first sealed data (10 s data: 5m, 1h; 60 s data: 1h, 1d).
+    /// Otherwise every level.
     public var adaptive: Bool
 
     /// How much coarser than the native interval a level must be to be kept adaptively.
     public static let adaptiveFactor: Int64 = 10
+    /// How many levels a measurement keeps adaptively: a third level (1d over 5m and 1h) costs a
+    /// series-table entry and a block per series and window, while 1h buckets already answer a
+    /// year with 8,760 buckets per series.
+    public static let adaptiveMaxLevels = 2
 
     public init(levels: [RollupLevel] = [.fiveMinutes, .oneHour, .oneDay], retention: [String: Int64] = [:],
                 measurementLevels: [(pattern: CompiledRegex, levels: [String])] = [], adaptive: Bool = true) throws {
@@ -84,7 +89,7 @@ public struct RollupPolicy: Sendable {
         let candidates = levels(for: measurement)
         guard let interval, isAdaptive(measurement) else { return candidates }
         let limit = interval.multipliedReportingOverflow(by: RollupPolicy.adaptiveFactor)
-        return limit.overflow ? [] : candidates.filter { $0.width >= limit.partialValue }
+        return limit.overflow ? [] : Array(candidates.filter { $0.width >= limit.partialValue }.prefix(RollupPolicy.adaptiveMaxLevels))
     }
 
     /// Parses the flag forms: levels `auto`, `5m,1h` or `none`, retention

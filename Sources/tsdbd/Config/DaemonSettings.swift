@@ -49,7 +49,7 @@ enum DaemonSettings {
     static let udpQueueSize = DaemonSetting(name: "udp-queue-size", defaultValue: "100000",
                                         help: "Samples parsed from UDP that may wait for the engine; more are dropped and counted.")
     static let rollupLevels = DaemonSetting(name: "rollup-levels", defaultValue: "auto",
-                                        help: "Downsampling levels: auto (5m, 1h, 1d, each kept where it is at least 10x the measurement's sample interval), a list such as 5m,1h (kept for every measurement), or none (see docs/rollups.md).")
+                                        help: "Downsampling levels: auto (of 5m, 1h, 1d, the first two at least 10x the measurement's sample interval), a list such as 5m,1h (kept for every measurement), or none (see docs/rollups.md).")
     static let retention = DaemonSetting(name: "retention", defaultValue: "",
                                      help: "Maximum age per level, e.g. raw=30d,5m=400d,1h=10y; unlisted levels are kept forever.")
     static let compactionTiers = DaemonSetting(name: "compaction-tiers", defaultValue: "1d,7d",

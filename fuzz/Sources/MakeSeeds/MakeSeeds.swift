@@ -429,6 +429,9 @@ func segmentSeeds() throws {
 
     // Rollup blocks and a rollup segment file (docs/format/rollup.md).
     var rollups: [RollupColumns] = []
+    // Counter-like buckets, so every column mode occurs: min equals first in some buckets
+    // (exceptions), max equals last in all (reference), increase is the difference of
+    // consecutive lasts except in every fifth bucket (exceptions).
     for type in [ValueType.float, .integer] {
         var c = RollupColumns(type: type)
         for k in 0..<40 {
@@ -436,13 +439,14 @@ func segmentSeeds() throws {
             c.counts.append(30 - Int64(k % 3))
             c.firstTimes.append(Int64(k % 2) * 1_000_000)
             c.lastTimes.append(290_000_000_000)
-            c.increases.append(Double(k * k) * 0.5)
             if type == .float {
-                c.sums.append(Double(k) * 30.25); c.mins.append(Double(k)); c.maxs.append(Double(k) + 1.5)
-                c.firsts.append(Double(k) + 0.25); c.lasts.append(Double(k) + 1)
+                c.sums.append(Double(k) * 30.25); c.firsts.append(Double(k) + 0.25); c.lasts.append(Double(k * k) + 1)
+                c.mins.append(k % 4 == 0 ? c.firsts[k] : Double(k)); c.maxs.append(c.lasts[k])
+                c.increases.append(k > 0 && k % 5 != 0 ? c.lasts[k] - c.lasts[k - 1] : Double(k * k) * 0.5)
             } else {
-                c.isums.append(Int64(k) * 300); c.imins.append(Int64(k) - 3); c.imaxs.append(Int64(k) * 11)
-                c.ifirsts.append(Int64(k)); c.ilasts.append(Int64(k) + 7)
+                c.isums.append(Int64(k) * 300); c.ifirsts.append(Int64(k)); c.ilasts.append(Int64(k * k) + 7)
+                c.imins.append(k % 4 == 0 ? c.ifirsts[k] : Int64(k) - 3); c.imaxs.append(c.ilasts[k])
+                c.increases.append(k > 0 && k % 5 != 0 ? Double(c.ilasts[k]) - Double(c.ilasts[k - 1]) : Double(k * k) * 0.5)
             }
         }
         rollups.append(c)
