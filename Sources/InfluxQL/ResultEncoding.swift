@@ -26,81 +26,112 @@ public enum ResultEncoding {
     /// `{"results":[{"statement_id":0,"series":[...]}]}`; with `level`, each result also says
     /// which storage level answered it (the native API).
     public static func json(_ results: [StatementResult], time: TimeEncoding, includeLevel: Bool = false) -> String {
-        var o = "{\"results\":["
+        var o = JSONBytes()
+        o.raw("{\"results\":[")
         for (i, r) in results.enumerated() {
-            if i > 0 { o += "," }
+            if i > 0 { o.raw(",") }
             statement(r, time: time, includeLevel: includeLevel, into: &o)
         }
-        o += "]}"
-        return o
+        o.raw("]}")
+        return o.text
     }
 
     /// One statement's result object, optionally marked `partial` (chunked responses).
     public static func statement(_ r: StatementResult, time: TimeEncoding, includeLevel: Bool = false, partial: Bool = false,
-                                 seriesPartial: Bool = false, into o: inout String) {
-        o += "{\"statement_id\":\(r.statementID)"
-        if includeLevel, let l = r.level { o += ",\"level\":" + quote(l) }
-        if !r.series.isEmpty {
-            o += ",\"series\":["
-            for (k, s) in r.series.enumerated() {
-                if k > 0 { o += "," }
-                series(s, hasTime: r.hasTime, time: time, partial: seriesPartial && k == r.series.count - 1, into: &o)
-            }
-            o += "]"
-        }
-        if !r.messages.isEmpty {
-            o += ",\"messages\":["
-            for (k, m) in r.messages.enumerated() {
-                if k > 0 { o += "," }
-                let (level, text) = splitMessage(m)
-                o += "{\"level\":" + quote(level) + ",\"text\":" + quote(text) + "}"
-            }
-            o += "]"
-        }
-        if let e = r.error { o += ",\"error\":" + quote(e) }
-        if partial { o += ",\"partial\":true" }
-        o += "}"
+                                 seriesPartial: Bool = false, into text: inout String) {
+        var o = JSONBytes()
+        statement(r, time: time, includeLevel: includeLevel, partial: partial, seriesPartial: seriesPartial, into: &o)
+        text += o.text
     }
 
-    static func series(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, partial: Bool, into o: inout String) {
-        o += "{"
+    static func statement(_ r: StatementResult, time: TimeEncoding, includeLevel: Bool = false, partial: Bool = false,
+                          seriesPartial: Bool = false, into o: inout JSONBytes) {
+        o.raw("{\"statement_id\":")
+        o.int(Int64(r.statementID))
+        if includeLevel, let l = r.level {
+            o.raw(",\"level\":")
+            o.string(l)
+        }
+        if !r.series.isEmpty {
+            o.raw(",\"series\":[")
+            for (k, s) in r.series.enumerated() {
+                if k > 0 { o.raw(",") }
+                series(s, hasTime: r.hasTime, time: time, partial: seriesPartial && k == r.series.count - 1, into: &o)
+            }
+            o.raw("]")
+        }
+        if !r.messages.isEmpty {
+            o.raw(",\"messages\":[")
+            for (k, m) in r.messages.enumerated() {
+                if k > 0 { o.raw(",") }
+                let (level, text) = splitMessage(m)
+                o.raw("{\"level\":")
+                o.string(level)
+                o.raw(",\"text\":")
+                o.string(text)
+                o.raw("}")
+            }
+            o.raw("]")
+        }
+        if let e = r.error {
+            o.raw(",\"error\":")
+            o.string(e)
+        }
+        if partial { o.raw(",\"partial\":true") }
+        o.raw("}")
+    }
+
+    static func series(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, partial: Bool, into o: inout JSONBytes) {
+        o.raw("{")
         var first = true
         if let n = s.name {
-            o += "\"name\":" + quote(n)
+            o.raw("\"name\":")
+            o.string(n)
             first = false
         }
         if !s.tags.isEmpty {
-            if !first { o += "," }
-            o += "\"tags\":{"
-            o += s.tags.map { quote($0.key) + ":" + quote($0.value) }.joined(separator: ",")
-            o += "}"
+            if !first { o.raw(",") }
+            o.raw("\"tags\":{")
+            for (i, t) in s.tags.enumerated() {
+                if i > 0 { o.raw(",") }
+                o.string(t.key)
+                o.raw(":")
+                o.string(t.value)
+            }
+            o.raw("}")
             first = false
         }
-        if !first { o += "," }
-        o += "\"columns\":[" + s.columns.map(quote).joined(separator: ",") + "],\"values\":["
+        if !first { o.raw(",") }
+        o.raw("\"columns\":[")
+        for (i, c) in s.columns.enumerated() {
+            if i > 0 { o.raw(",") }
+            o.string(c)
+        }
+        o.raw("],\"values\":[")
         for (ri, row) in s.values.enumerated() {
-            if ri > 0 { o += "," }
-            o += "["
+            if ri > 0 { o.raw(",") }
+            o.raw("[")
             for (ci, v) in row.enumerated() {
-                if ci > 0 { o += "," }
+                if ci > 0 { o.raw(",") }
                 if ci == 0 && hasTime, case .integer(let t) = v {
                     switch time {
-                    case .rfc3339: o += "\"" + RFC3339.format(t) + "\""
-                    case .epoch(let unit): o += String(floorDiv(t, unit))
+                    case .rfc3339:
+                        o.raw("\"")
+                        o.ascii(RFC3339.format(t))
+                        o.raw("\"")
+                    case .epoch(let unit): o.int(floorDiv(t, unit))
                     }
                 } else {
-                    o += json(v)
+                    o.value(v)
                 }
             }
-            o += "]"
+            o.raw("]")
         }
-        o += "]"
-        if partial { o += ",\"partial\":true" }
-        o += "}"
+        o.raw("]")
+        if partial { o.raw(",\"partial\":true") }
+        o.raw("}")
     }
 
-    /// InfluxDB's CSV: `name,tags,time,<columns>` then one line per row; times as integers
-    /// (nanoseconds unless `epoch` says otherwise); a new header when the columns change.
     public static func csv(_ results: [StatementResult], time: TimeEncoding) -> String {
         var o = ""
         var lastHeader: [String]? = nil
@@ -190,5 +221,83 @@ public enum ResultEncoding {
 extension String {
     fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
         split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
+    }
+}
+
+/// The bytes of a JSON answer, written without a String per value: the query result hot path
+/// (integers and times are formatted straight into the buffer).
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(4096) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inline(__always) mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Text known to need no escaping (digits, RFC 3339 times).
+    @inline(__always) mutating func ascii(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+                bytes.append(0x22)
+                bytes.append(contentsOf: u)
+                bytes.append(0x22)
+            } else {
+                var q = JSONWriter.quote(String(decoding: u, as: UTF8.self))
+                q.withUTF8 { bytes.append(contentsOf: $0) }
+            }
+        }
+    }
+
+    @inline(__always) mutating func int(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        uint(v.magnitude)
+    }
+
+    mutating func uint(_ v: UInt64) {
+        if v < 10 {
+            bytes.append(0x30 &+ UInt8(truncatingIfNeeded: v))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var m = v, i = 20
+            while m > 0 {
+                i -= 1
+                buf[i] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
+                m /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
+        }
+    }
+
+    /// A value as `ResultEncoding.json(_:)` writes it.
+    mutating func value(_ v: QValue) {
+        switch v {
+        case .null: raw("null")
+        case .float(let d):
+            if !d.isFinite {
+                raw("null")
+            } else if d == 0 {
+                if d.sign == .minus { raw("-0") } else { raw("0") }
+            } else if d == d.rounded(), abs(d) < 9.2e18 {
+                int(Int64(d))
+            } else if let t = JSONWriter.number(d) {
+                ascii(t)
+            } else {
+                raw("null")
+            }
+        case .integer(let i): int(i)
+        case .unsigned(let u): uint(u)
+        case .boolean(let b): if b { raw("true") } else { raw("false") }
+        case .string(let s): string(s)
+        }
     }
 }
