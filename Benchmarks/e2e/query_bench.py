@@ -2,7 +2,7 @@
 """Query latency of tsdbd, VictoriaMetrics or InfluxDB 1.x on a loaded workload, and accounting exactness.
 
     query_bench.py --system tsdbd|victoriametrics|influxdb --url http://127.0.0.1:PORT --workload DIR
-                   [--runs 30] [--warmup 2] [--db bench] [--check-accounting]
+                   [--runs 30] [--warmup 2] [--db bench] [--check-accounting] [--span 2h|whole]
 
 DIR holds the workload's lines-*.lp files and its truth.json (Benchmarks/e2e/gen_workload.py) or
 inventory.json (the shared W1 generator); both give start_ms and end_ms, and vms[] with uuid and
@@ -39,6 +39,10 @@ The three queries (docs/benchmarks.md, "Query latency and accounting"):
                counter was reset (reboot) is under-counted by the value read after the reset.
         VM     /api/v1/query?query=sum by (host) (increase(virt_value_value{type="virt_cpu_total"}[<B-A+1>ms]))
                &time=B      (window (A-1ms, B] = [A, B])
+
+--span whole (the long-horizon benchmark, Benchmarks/e2e/horizon): Q1 and Q2 cover the whole
+window [A, end_ms + 1 ms) instead of the first 2 h, and Q2's buckets are 1 hour (VM: step and
+lookbehind 1h) instead of 5 minutes.
 
 Each query: --warmup untimed runs, then --runs timed runs over one keep-alive HTTP connection; a
 run is the wall time from sending the request to having read the whole body. p50 and p99 are
@@ -172,7 +176,8 @@ def parse_export(body, tag=None):
 
 # ---- the queries -----------------------------------------------------------------------------
 
-def queries(system, db, A, B2, B, tags):
+def queries(system, db, A, B2, B, tags, step="5m"):
+    step_ms = {"5m": STEP_MS, "1h": 3_600_000}[step]
     host = tags["host"]
     if system in ("tsdbd", "influxdb"):
         def q(s):
@@ -183,7 +188,7 @@ def queries(system, db, A, B2, B, tags):
                 f"AND \"type_instance\" = 'user' AND time >= {A}ms AND time < {B2}ms"), parse_influx)],
             "Q2": [("influxql", q(
                 f"SELECT mean(\"value\") FROM \"cpu_value\" WHERE \"type_instance\" = 'user' "
-                f"AND time >= {A}ms AND time < {B2}ms GROUP BY time(5m), \"host\""), parse_influx)],
+                f"AND time >= {A}ms AND time < {B2}ms GROUP BY time({step}), \"host\""), parse_influx)],
             "Q3": [("influxql", q(
                 f"SELECT increase(\"value\") FROM \"virt_value\" WHERE \"type\" = 'virt_cpu_total' "
                 f"AND time >= {A}ms AND time <= {B}ms GROUP BY \"host\""), parse_influx)],
@@ -201,8 +206,8 @@ def queries(system, db, A, B2, B, tags):
                ("query", "/api/v1/query?" + urllib.parse.urlencode(
                     {"query": f"{sel}[{B2 - A}ms]", "time": sec(B2 - 1)}), parse_prom)],
         "Q2": [("query_range", "/api/v1/query_range?" + urllib.parse.urlencode(
-                    {"query": 'avg by (host) (avg_over_time(cpu_value_value{type_instance="user"}[5m]))',
-                     "start": sec(A + STEP_MS), "end": sec(B2), "step": "5m"}), parse_prom)],
+                    {"query": f'avg by (host) (avg_over_time(cpu_value_value{{type_instance="user"}}[{step}]))',
+                     "start": sec(A + step_ms), "end": sec(B2), "step": step}), parse_prom)],
         "Q3": [("query", "/api/v1/query?" + urllib.parse.urlencode(
                     {"query": f'sum by (host) (increase(virt_value_value{{type="virt_cpu_total"}}[{B - A + 1}ms]))',
                      "time": sec(B)}), parse_prom)],
@@ -295,11 +300,12 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--db", default="bench")
     ap.add_argument("--check-accounting", action="store_true")
+    ap.add_argument("--span", choices=("2h", "whole"), default="2h")
     a = ap.parse_args()
 
     src, truth = load_window(a.workload)
     A, B = int(truth["start_ms"]), int(truth["end_ms"])
-    B2 = min(A + 2 * 3600 * 1000, B)
+    B2 = min(A + 2 * 3600 * 1000, B) if a.span == "2h" else B + 1
     tags = pick_series(a.workload)
     client = Client(a.url)
     out = {"system": a.system, "url": a.url, "workload": os.path.abspath(a.workload), "truth_file": src,
@@ -307,7 +313,7 @@ def main():
            "warmup": a.warmup, "queries": {}}
     failed = False
     q3_by = None
-    for name, variants in queries(a.system, a.db, A, B2, B, tags).items():
+    for name, variants in queries(a.system, a.db, A, B2, B, tags, "5m" if a.span == "2h" else "1h").items():
         alts = {}
         for path, target, parse in variants:
             print(f"query_bench {a.system} {name} ({path}): {urllib.parse.unquote_plus(target)}", file=sys.stderr)
