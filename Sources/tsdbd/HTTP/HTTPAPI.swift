@@ -206,6 +206,10 @@ func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
     Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
 }
 
+func json(_ status: HTTPResponse.Status, bytes: [UInt8]) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
 /// An InfluxDB-style error: JSON body `{"error":"..."}` and the `X-Influxdb-Error` header.
 func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
     var r = json(status, .object([("error", .string(message))]))

@@ -60,7 +60,7 @@ struct QueryAPI: Sendable {
             let size = Int(p["chunk_size"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? QueryAPI.defaultChunkSize
             return json(.ok, chunked(results, time: time, size: size))
         }
-        return json(.ok, ResultEncoding.json(results, time: time))
+        return json(.ok, bytes: ResultEncoding.jsonBytes(results, time: time))
     }
 
     /// Native API: times are always integer nanoseconds, and each result names the level that served it.
@@ -73,7 +73,7 @@ struct QueryAPI: Sendable {
         }
         do {
             let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level, ctx: ctx)
-            return json(.ok, ResultEncoding.json(results, time: .epoch(unit: 1), includeLevel: true))
+            return json(.ok, bytes: ResultEncoding.jsonBytes(results, time: .epoch(unit: 1), includeLevel: true))
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
         } catch let e as NotAuthorized {
