@@ -19,11 +19,22 @@ struct MetaExecutor {
                                  values: [[.string("autogen"), .string("0s"), .string("168h0m0s"), .integer(1), .boolean(true)]])]
         case .showMeasurements(let q):
             return try showMeasurements(q)
+        case .showTagKeys(let f) where f.condition == nil:
+            // No WHERE: from the index's postings, without visiting series.
+            return try perMeasurement(f, columns: ["tagKey"], needsSeries: false) { db, m, _ in
+                try engine.liveTagValues(db, measurement: m, keys: { _ in true }).map { [.string($0.key)] }
+            }
         case .showTagKeys(let f):
             return try perMeasurement(f, columns: ["tagKey"]) { db, m, keys in
                 var seen: Set<String> = []
                 for k in keys { for t in k.tags { seen.insert(t.key) } }
                 return seen.sorted().map { [.string($0)] }
+            }
+        case .showTagValues(let f, let key) where f.condition == nil:
+            return try perMeasurement(f, columns: ["key", "value"], needsSeries: false) { db, m, _ in
+                try engine.liveTagValues(db, measurement: m, keys: { try key.matches($0) }).flatMap { k in
+                    k.values.map { [QValue.string(k.key), .string($0)] }
+                }
             }
         case .showTagValues(let f, let key):
             return try perMeasurement(f, columns: ["key", "value"]) { db, m, keys in

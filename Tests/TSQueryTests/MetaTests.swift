@@ -74,6 +74,12 @@ final class MetaTests: XCTestCase {
         func series() throws -> [QValue] { try f.run("SHOW SERIES FROM cpu_value").series.first?.values.map { $0[0] } ?? [] }
         XCTAssertEqual(try series(), [.string("cpu_value,host=hv1,type_instance=user")])
         XCTAssertEqual(try f.run("SELECT count(value) FROM cpu_value").series[0].values[0][1], .i(1))
+        // SHOW TAG KEYS/VALUES without WHERE come from the index: dropped series' values are hidden
+        // there too, and the answers equal those of the series scan (a WHERE that is always true).
+        for q in ["SHOW TAG VALUES FROM cpu_value WITH KEY = \"host\"", "SHOW TAG VALUES WITH KEY =~ /./", "SHOW TAG KEYS"] {
+            XCTAssertEqual(try f.run(q).series, try f.run(q + " WHERE host =~ /./").series, q)
+        }
+        XCTAssertEqual(try f.run("SHOW TAG VALUES FROM cpu_value WITH KEY = \"host\"").series.first?.values, [[.string("host"), .string("hv1")]])
         try f.reopen()
         XCTAssertEqual(try series().count, 1, "still hidden after a restart")
         try f.engine.flushAndCompact()

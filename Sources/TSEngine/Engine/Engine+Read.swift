@@ -61,6 +61,22 @@ extension Engine {
         try lock.withLock { try databaseLocked(database, create: false).catalog.index.tagValues(measurement, key: key) }
     }
 
+    /// Per tag key of `measurement` that `keep` accepts (ascending), its values carried by at
+    /// least one series that is not dropped (ascending): SHOW TAG KEYS/VALUES without WHERE,
+    /// answered from the index's postings. Only the postings maps are taken under the lock.
+    public func liveTagValues(_ database: String, measurement: String,
+                              keys keep: (String) throws -> Bool) throws -> [(key: String, values: [String])] {
+        let (maps, dropped) = try lock.withLock { () -> ([(String, [String: [UInt32]])], Set<UInt32>) in
+            let db = try databaseLocked(database, create: false)
+            let index = db.catalog.index
+            return (try index.tagKeys(measurement).filter(keep).map { ($0, index.tagValues(measurement, key: $0)) }, db.tombstones.dropped)
+        }
+        return maps.compactMap { key, values in
+            let live = values.compactMap { v, ids in dropped.isEmpty || ids.contains { !dropped.contains($0) } ? v : nil }
+            return live.isEmpty ? nil : (key, live.sorted())
+        }
+    }
+
     public func fieldKeys(_ database: String, measurement: String) throws -> [(String, ValueType)] {
         try lock.withLock { try databaseLocked(database, create: false).catalog.index.fields(measurement) }
     }
