@@ -52,7 +52,7 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
             out.append(contentsOf: repeatElement(0, count: bound))
             let written = out.withUnsafeMutableBytes { dst -> Int in
                 let d = dst.baseAddress!.advanced(by: start)
-                return ZstdContexts.shared.compressing { ZSTD_compressCCtx($0, d, bound, input.baseAddress, input.count, lvl) }
+                return ZstdContexts.compression.with { ZSTD_compressCCtx($0, d, bound, input.baseAddress, input.count, lvl) }
             }
             precondition(ZSTD_isError(written) == 0, "ZSTD_compress failed")
             out.removeLast(bound - written)
@@ -113,7 +113,7 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
             out.append(contentsOf: repeatElement(0, count: decompressedSize))
             let got = out.withUnsafeMutableBytes { dst -> Int in
                 var dummy: UInt8 = 0
-                return ZstdContexts.shared.decompressing { ctx in
+                return ZstdContexts.decompression.with { ctx in
                     if decompressedSize == 0 {
                         return ZSTD_decompressDCtx(ctx, &dummy, 0, input.baseAddress, input.count)
                     }
@@ -142,38 +142,36 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
 
 /// Reused zstd contexts. `ZSTD_compress`/`ZSTD_decompress` allocate and initialise a context on
 /// every call, which dominated sealing many small blocks (a 292 k-series flush spent 42 % of its
-/// time there); a context is taken from this pool for one call and given back. The output is
-/// the same bytes (`ZSTD_compress` is `ZSTD_compressCCtx` on a fresh context).
-final class ZstdContexts: @unchecked Sendable {
-    static let shared = ZstdContexts()
-    /// Contexts kept for reuse at most (a few per thread that compresses or decompresses).
+/// time there); a context is taken from a pool for one call and given back. The output is the
+/// same bytes (`ZSTD_compress` is `ZSTD_compressCCtx` on a fresh context).
+enum ZstdContexts {
+    static let compression = ContextPool(create: { ZSTD_createCCtx()! }, free: { _ = ZSTD_freeCCtx($0) })
+    static let decompression = ContextPool(create: { ZSTD_createDCtx()! }, free: { _ = ZSTD_freeDCtx($0) })
+}
+
+/// Library contexts lent out for one call each and kept for the next, up to `keep` of them
+/// (a few per thread that uses them).
+final class ContextPool: @unchecked Sendable {
     static let keep = 16
     private let lock = Lock()
-    private var cctxs: [OpaquePointer] = []
-    private var dctxs: [OpaquePointer] = []
+    private var idle: [OpaquePointer] = []
+    private let create: () -> OpaquePointer
+    private let free: (OpaquePointer) -> Void
 
-    func compressing<R>(_ body: (OpaquePointer) -> R) -> R {
-        let ctx = lock.withLock { cctxs.popLast() } ?? ZSTD_createCCtx()!
-        defer {
-            let kept = lock.withLock { () -> Bool in
-                guard cctxs.count < Self.keep else { return false }
-                cctxs.append(ctx)
-                return true
-            }
-            if !kept { ZSTD_freeCCtx(ctx) }
-        }
-        return body(ctx)
+    init(create: @escaping () -> OpaquePointer, free: @escaping (OpaquePointer) -> Void) {
+        self.create = create
+        self.free = free
     }
 
-    func decompressing<R>(_ body: (OpaquePointer) -> R) -> R {
-        let ctx = lock.withLock { dctxs.popLast() } ?? ZSTD_createDCtx()!
+    func with<R>(_ body: (OpaquePointer) -> R) -> R {
+        let ctx = lock.withLock { idle.popLast() } ?? create()
         defer {
             let kept = lock.withLock { () -> Bool in
-                guard dctxs.count < Self.keep else { return false }
-                dctxs.append(ctx)
+                guard idle.count < Self.keep else { return false }
+                idle.append(ctx)
                 return true
             }
-            if !kept { ZSTD_freeDCtx(ctx) }
+            if !kept { free(ctx) }
         }
         return body(ctx)
     }

@@ -131,24 +131,32 @@ extension Engine {
     /// `body` receives consecutive, non-overlapping pieces; return false to stop early.
     /// Memory is bounded by the largest group of mutually overlapping blocks.
     public func scan(_ snap: SeriesSnapshot, range: TimeRange, _ body: (SampleColumns) throws -> Bool) throws {
-        let chunks = Engine.splittingMemory(snap.chunks).sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
+        try Engine.forEachCluster(Engine.splittingMemory(snap.chunks)) { cluster in
+            var cols: SampleColumns
+            if cluster.count == 1 {
+                cols = try load(cluster[cluster.startIndex], type: snap.ref.type)
+            } else {
+                cols = try merge(cluster.map { ($0.precedence, try load($0, type: snap.ref.type)) }, type: snap.ref.type)
+            }
+            cols = clip(cols, range)
+            return try cols.isEmpty || body(cols)
+        }
+    }
+
+    /// Calls `body` with each cluster of `chunks` — chunks whose time ranges overlap
+    /// transitively — in time order (equal starts in ascending precedence), until it returns
+    /// false. Raw scans and rollup scans merge within a cluster only.
+    static func forEachCluster(_ chunks: [Chunk], _ body: (ArraySlice<Chunk>) throws -> Bool) rethrows {
+        let chunks = chunks.sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
         var i = 0
         while i < chunks.count {
-            // A cluster: chunks whose time ranges overlap transitively.
             var j = i + 1
             var clusterMax = chunks[i].maxT
             while j < chunks.count && chunks[j].minT <= clusterMax {
                 clusterMax = max(clusterMax, chunks[j].maxT)
                 j += 1
             }
-            var cols: SampleColumns
-            if j == i + 1 {
-                cols = try load(chunks[i], type: snap.ref.type)
-            } else {
-                cols = try merge(chunks[i..<j].map { ($0.precedence, try load($0, type: snap.ref.type)) }, type: snap.ref.type)
-            }
-            cols = clip(cols, range)
-            if !cols.isEmpty, try !body(cols) { return }
+            if try !body(chunks[i..<j]) { return }
             i = j
         }
     }

@@ -172,24 +172,15 @@ extension Engine {
     /// Streams the buckets of a rollup snapshot whose start lies in `range`, ascending; for a
     /// bucket present in several segments the newest wins. Return false from `body` to stop.
     public func scanRollups(_ snap: SeriesSnapshot, range: TimeRange, _ body: (RollupColumns) throws -> Bool) throws {
-        let chunks = snap.chunks.sorted { $0.minT < $1.minT || ($0.minT == $1.minT && $0.precedence < $1.precedence) }
-        var i = 0
-        while i < chunks.count {
-            var j = i + 1
-            var clusterMax = chunks[i].maxT
-            while j < chunks.count && chunks[j].minT <= clusterMax {
-                clusterMax = max(clusterMax, chunks[j].maxT)
-                j += 1
-            }
+        try Engine.forEachCluster(snap.chunks) { cluster in
             var cols: RollupColumns
-            if j == i + 1 {
-                cols = try loadRollups(chunks[i], type: snap.ref.type)
+            if cluster.count == 1 {
+                cols = try loadRollups(cluster[cluster.startIndex], type: snap.ref.type)
             } else {
-                cols = RollupColumns.merge(try chunks[i..<j].map { ($0.precedence, try loadRollups($0, type: snap.ref.type)) }, type: snap.ref.type)
+                cols = RollupColumns.merge(try cluster.map { ($0.precedence, try loadRollups($0, type: snap.ref.type)) }, type: snap.ref.type)
             }
             cols = cols.clipped(range)
-            if !cols.isEmpty, try !body(cols) { return }
-            i = j
+            return try cols.isEmpty || body(cols)
         }
     }
 

@@ -44,47 +44,40 @@ final class SegmentWriter {
     /// Adds one series' samples (sorted, unique timestamps), split into blocks.
     func add(id: UInt32, type: ValueType, canonical: [UInt8], columns: SampleColumns) throws {
         precondition(kind == .samples)
-        precondition(series.last.map { $0.id < id } ?? true, "series must be added in ascending id order")
-        guard !columns.isEmpty else { return }
-        var refs: [BlockRef] = []
-        var start = 0
-        let n = columns.count
-        while start < n {
-            let end = min(n, start + SegmentFormat.maxBlockSamples)
-            let blockStart = offset + buf.count
-            let len = BlockCodec.encode(timestamps: columns.timestamps[...], values: columns.values, range: start..<end,
-                                        compression: compression, level: level, scratch: &scratch, into: &buf)
-            refs.append(BlockRef(minT: columns.timestamps[start], maxT: columns.timestamps[end - 1], count: end - start,
-                                 offset: blockStart, length: len))
-            blockCount += 1
-            start = end
-            if buf.count >= 1 << 20 { try flushBuffer() }
+        try addBlocks(id: id, type: type, canonical: canonical, times: columns.timestamps) { range, scratch, out in
+            BlockCodec.encode(timestamps: columns.timestamps[...], values: columns.values, range: range,
+                              compression: compression, level: level, scratch: &scratch, into: &out)
         }
-        minT = min(minT, columns.timestamps[0])
-        maxT = max(maxT, columns.timestamps[n - 1])
-        sampleCount += n
-        series.append(SegmentSeries(id: id, type: type, canonical: canonical, blocks: refs))
     }
 
     /// Adds one series' rollup buckets (ascending, unique starts), split into blocks.
     func add(id: UInt32, type: ValueType, canonical: [UInt8], rollups c: RollupColumns) throws {
         precondition(kind == .rollups)
+        try addBlocks(id: id, type: type, canonical: canonical, times: c.starts) { range, scratch, out in
+            RollupBlockCodec.encode(c, range: range, compression: compression, level: level, scratch: &scratch, into: &out)
+        }
+    }
+
+    /// Splits one series' rows (`times`: their timestamps or bucket starts) into blocks of at
+    /// most `maxBlockSamples`, each stored by `encode(rows, scratch, output)` (returns its length).
+    private func addBlocks(id: UInt32, type: ValueType, canonical: [UInt8], times: [Int64],
+                           encode: (Range<Int>, inout [UInt8], inout [UInt8]) -> Int) throws {
         precondition(series.last.map { $0.id < id } ?? true, "series must be added in ascending id order")
-        guard !c.isEmpty else { return }
+        let n = times.count
+        guard n > 0 else { return }
         var refs: [BlockRef] = []
         var start = 0
-        let n = c.count
         while start < n {
             let end = min(n, start + SegmentFormat.maxBlockSamples)
             let blockStart = offset + buf.count
-            let len = RollupBlockCodec.encode(c, range: start..<end, compression: compression, level: level, scratch: &scratch, into: &buf)
-            refs.append(BlockRef(minT: c.starts[start], maxT: c.starts[end - 1], count: end - start, offset: blockStart, length: len))
+            let len = encode(start..<end, &scratch, &buf)
+            refs.append(BlockRef(minT: times[start], maxT: times[end - 1], count: end - start, offset: blockStart, length: len))
             blockCount += 1
             start = end
             if buf.count >= 1 << 20 { try flushBuffer() }
         }
-        minT = min(minT, c.starts[0])
-        maxT = max(maxT, c.starts[n - 1])
+        minT = min(minT, times[0])
+        maxT = max(maxT, times[n - 1])
         sampleCount += n
         series.append(SegmentSeries(id: id, type: type, canonical: canonical, blocks: refs))
     }

@@ -190,11 +190,7 @@ func block(_ input: inout FuzzInput) {
     let flags = input.byte()
     let body = input.rest()
     let type = ValueType.allCases[Int(typeByte) % ValueType.allCases.count]
-    var stored = Array(body)
-    if flags & 1 == 0 {
-        let crc = CRC32C.checksum(body)
-        withUnsafeBytes(of: crc.littleEndian) { stored.append(contentsOf: $0) }
-    }
+    let stored = withChecksum(body, flags)
     let cols: SampleColumns
     do {
         cols = try stored.withUnsafeBytes {
@@ -232,11 +228,7 @@ func rollupBlock(_ input: inout FuzzInput) {
     let flags = input.byte()
     let body = input.rest()
     let type: ValueType = typeByte & 1 == 0 ? .float : .integer
-    var stored = Array(body)
-    if flags & 1 == 0 {
-        let crc = CRC32C.checksum(body)
-        withUnsafeBytes(of: crc.littleEndian) { stored.append(contentsOf: $0) }
-    }
+    let stored = withChecksum(body, flags)
     let cols: RollupColumns
     do {
         cols = try stored.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8) }
@@ -336,3 +328,14 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt { runOne(data, s
 #if !FUZZING
 @main struct Main { static func main() { Replay.main("segment", fuzzOne) } }
 #endif
+
+/// A block body as stored: followed by its CRC32C, unless bit 0 of `flags` asks to leave it off
+/// (so the fuzzer also reaches the decoder's checksum refusal with arbitrary tails).
+func withChecksum(_ body: UnsafeRawBufferPointer, _ flags: UInt8) -> [UInt8] {
+    var stored = Array(body)
+    if flags & 1 == 0 {
+        let crc = CRC32C.checksum(body)
+        withUnsafeBytes(of: crc.littleEndian) { stored.append(contentsOf: $0) }
+    }
+    return stored
+}
