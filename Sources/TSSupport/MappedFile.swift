@@ -29,6 +29,17 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
+    /// Drops the pages wholly inside `range` from this process's memory (they stay in the page
+    /// cache and fault back in if read again): for parts read once, such as a segment's series
+    /// table, which would otherwise count in the resident set for as long as the file is open.
+    public func release(_ range: Range<Int>) {
+        guard let b = base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (range.lowerBound + page - 1) / page * page
+        let hi = min(range.upperBound, bytes.count) / page * page
+        if hi > lo { _ = madvise(b + lo, hi - lo, Int32(MADV_DONTNEED)) }
+    }
+
     deinit {
         if let b = base { munmap(b, bytes.count) }
     }

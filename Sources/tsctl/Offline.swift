@@ -50,7 +50,7 @@ struct Inspect: ParsableCommand {
             if let level {
                 levels[level, default: Level()].segments += 1
                 levels[level, default: Level()].bytes += s.sizeBytes
-                for x in s.seriesSummaries() {
+                for x in try s.seriesSummaries() {
                     levels[level, default: Level()].series.insert(database + "\u{0}" + (x.key.map { "\($0)" } ?? "?"))
                     levels[level, default: Level()].buckets += x.samples
                 }
@@ -62,7 +62,7 @@ struct Inspect: ParsableCommand {
             tiers[w, default: (0, 0)].segments += 1
             tiers[w, default: (0, 0)].bytes += s.sizeBytes
             overhead += s.overheadBytes
-            for x in s.seriesSummaries() {
+            for x in try s.seriesSummaries() {
                 let m = x.key?.measurement ?? "?"
                 rows[m, default: Row()].series += 1
                 rows[m, default: Row()].samples += x.samples
@@ -120,7 +120,7 @@ struct Verify: ParsableCommand {
                 let s = try Segment(path: path)
                 let p = s.verify()
                 problems += p.count
-                blocks += s.seriesSummaries().count
+                blocks += s.seriesCount
                 for x in p { print(x) }
             } catch {
                 problems += 1

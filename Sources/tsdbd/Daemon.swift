@@ -121,6 +121,7 @@ struct Daemon {
         logger.info("opening data directory", metadata: ["path": "\(config.dataDir)", "fsync": "\(opts.syncPolicy)",
                                                          "config": "\(config.configFile ?? "none")"])
         let engine = try Engine(path: config.dataDir, options: opts)
+        TSDBD.releaseFreeHeap()
         let r = engine.replayReport
         logger.info("engine open", metadata: ["wal_records_replayed": "\(r.records)", "wal_bytes_replayed": "\(r.bytes)",
                                                "databases": "\(engine.databaseNames())"])

@@ -39,6 +39,38 @@ import TSSupport
         #expect(!FileSystem.posix.exists(path + ".tmp"))
     }
 
+    /// A sparse series table (ids with gaps, several blocks for one series) is found by binary
+    /// search; ids in the gaps are absent; keys come back from the file, in id order.
+    @Test func sparseIDsAndKeysFromTheFile() throws {
+        let dir = TempDir()
+        let w = try SegmentWriter(directory: dir.path, seq: 3)
+        let ids: [UInt32] = [2, 5, 9, 1_000, 70_000]
+        for id in ids {
+            let n = id == 9 ? SegmentFormat.maxBlockSamples * 2 + 5 : Int(id % 7) + 1
+            let ts = (0..<n).map { Int64($0) * 1_000 + Int64(id) }
+            try w.add(id: id, type: .float, canonical: SeriesKey("m", ["id": "\(id)"], field: "v").canonicalBytes,
+                      columns: SampleColumns(timestamps: ts, values: .float(ts.map { Double($0) })))
+        }
+        try w.finish()
+        let s = try Segment(path: w.path)
+        #expect(s.seriesIDs == ids && s.minSeriesID == 2 && s.maxSeriesID == 70_000)
+        for id in UInt32(0)...1_001 where !ids.contains(id) { #expect(s.entry(id) == nil) }
+        #expect(s.entry(70_001) == nil)
+        #expect(s.entry(9)!.blocks.count == 3 && s.entry(9)!.blocks.map(\.count).reduce(0, +) == SegmentFormat.maxBlockSamples * 2 + 5)
+        for id in ids where id != 9 {
+            let e = s.entry(id)!
+            #expect(e.blocks.count == 1 && e.blocks.first!.count == Int(id % 7) + 1 && e.blocks.first!.minT == Int64(id))
+        }
+        var keys: [(UInt32, SeriesKey?)] = []
+        try s.forEachKey { id, type, key in
+            #expect(type == .float)
+            keys.append((id, SeriesKey(canonical: key)))
+        }
+        #expect(keys.map(\.0) == ids)
+        #expect(keys.map { $0.1?.tagValue("id") } == ids.map { "\($0)" })
+        #expect(s.verify().isEmpty)
+    }
+
     /// Reads everything; returns nil if any error was raised.
     func readAll(_ path: String) -> [UInt32: SampleColumns]? {
         guard let s = try? Segment(path: path) else { return nil }

@@ -36,6 +36,40 @@ import TestSupport
         try e.close()
     }
 
+    /// The catalog keeps each distinct string once (symbol table) and rebuilds keys, canonical
+    /// bytes and briefs from it exactly; ids, lookups and the index agree.
+    @Test func catalogKeysFromSymbols() throws {
+        var c = SeriesCatalog()
+        var keys: [SeriesKey] = []
+        for h in 0..<50 {
+            for f in ["user", "system"] {
+                keys.append(SeriesKey("cpu_value", ["host": "hv-\(h)", "type_instance": f, "uuid": "0f3c2a9e-7d1b-4c6f-9a2e-\(h)"], field: "value"))
+            }
+        }
+        keys.append(SeriesKey("bare", field: "v"))
+        keys.append(SeriesKey("é", ["k": "a b,c=d"], field: "ünï"))
+        for (n, k) in keys.enumerated() {
+            let id = k.canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: n % 2 == 0 ? .float : .integer) }
+            #expect(id == UInt32(n + 1))
+        }
+        // cpu_value, value, host, type_instance, uuid, 50 hosts, user, system, 50 uuids, bare, v, é, k, "a b,c=d", ünï
+        #expect(c.symbols.count == 5 + 50 + 2 + 50 + 2 + 4)
+        for (n, k) in keys.enumerated() {
+            let id = UInt32(n + 1)
+            #expect(c.key(id) == k)
+            #expect(c.canonical(id) == k.canonicalBytes)
+            #expect(c.info(id)?.key == k && c.info(id)?.type == (n % 2 == 0 ? .float : .integer))
+            #expect(c.brief(id)?.measurement == k.measurement)
+            #expect(k.canonicalBytes.withUnsafeBytes { c.lookup($0, hash: SeriesCatalog.hash($0)) } == id)
+        }
+        #expect(c.key(0) == nil && c.key(UInt32(keys.count + 1)) == nil)
+        #expect(c.ids == (1...UInt32(keys.count)).map { $0 })
+        #expect(c.index.tagValues("cpu_value", key: "host")["hv-7"] == [15, 16])
+        // A known key keeps its id; an id taken by another key is refused.
+        #expect(keys[3].canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float) } == 4)
+        #expect(SeriesKey("new", field: "v").canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float, id: 4) } == nil)
+    }
+
     @Test func listings() throws {
         let (dir, e) = try engine()
         #expect(try e.measurements("db") == ["cpu", "mem"])

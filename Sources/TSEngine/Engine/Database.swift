@@ -19,6 +19,8 @@ final class Database {
     let level: RollupLevel?
     /// A user database's level databases, by level name.
     var levels: [String: Database] = [:]
+    /// A level database's user database, whose catalog names the level's series.
+    private(set) weak var user: Database?
     /// While a seal has written raw segments but not yet their rollups: the earliest time they hold.
     var rollupPendingMinT: Int64?
     /// Levels that must be computed from the existing raw segments (see `planBackfill`).
@@ -29,8 +31,9 @@ final class Database {
     /// the levels it keeps (persisted in `nativeIntervalsPath`; docs/format/rollup.md).
     var nativeIntervals: [String: Int64] = [:]
 
-    init(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil) {
+    init(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil, user: Database? = nil) {
         self.name = name
+        self.user = user
         self.dir = dir
         self.blockRange = blockRange
         self.level = level

@@ -72,7 +72,9 @@ extension Engine {
     /// Returns the rollup buckets the frozen data touches.
     private func writeFrozen(_ db: Database) throws -> [UInt32: [Int64]] {
         guard var frozen = lock.withLock({ db.frozen }) else { return [:] }
-        let infos: [SeriesInfo?] = lock.withLock { db.catalog.infos }
+        let briefs: [SeriesBrief?] = lock.withLock {
+            frozen.series.indices.map { frozen.series[$0].count > 0 ? db.catalog.brief(UInt32($0)) : nil }
+        }
         // Split every series into windows: window start → [(id, lo..<hi)].
         var windows: [Int64: [(UInt32, Range<Int>)]] = [:]
         for i in frozen.series.indices where frozen.series[i].count > 0 {
@@ -94,11 +96,10 @@ extension Engine {
                 let seq = lock.withLock { () -> UInt64 in defer { nextSeq += 1 }; return nextSeq }
                 let writer = try SegmentWriter(directory: db.segmentsDir, seq: seq, compression: options.blockCompression, level: options.compressionLevel, fileSystem: fs)
                 do {
-                    for (id, r) in windows[w]! {
-                        let info = infos[Int(id)]!
-                        let s = frozen.series[Int(id)]
-                        let cols = s.columns(type: info.type, r)
-                        try writer.add(id: id, type: info.type, canonical: info.canonical, columns: cols)
+                    let list = windows[w]!
+                    try forEachCanonical(db, list.map { $0.0 }) { n, id, key in
+                        let type = briefs[Int(id)]!.type
+                        try writer.add(id: id, type: type, canonical: key, columns: frozen.series[Int(id)].columns(type: type, list[n].1))
                     }
                     try writer.finish()
                 } catch {
@@ -118,7 +119,7 @@ extension Engine {
             }
             throw error
         }
-        let dirty = dirtyBuckets(db, frozen, infos)
+        let dirty = dirtyBuckets(db, frozen, briefs)
         lock.withLock {
             db.segments.append(contentsOf: written)
             db.segments.sort { $0.seq < $1.seq }
@@ -196,10 +197,11 @@ extension Engine {
                                        level: options.compressionLevel, fileSystem: fs)
         writer.replaces = inputs.map { $0.seq }
         do {
-            var ids = Set<UInt32>()
-            for s in inputs { ids.formUnion(s.seriesIDs) }
+            let ids = inputs.count == 1 ? inputs[0].seriesIDs : Array(Set(inputs.flatMap(\.seriesIDs))).sorted()
             let tombstones = lock.withLock { db.tombstones }
-            for id in ids.sorted() {
+            // Keys come from the catalog (segments do not keep them in memory); a level
+            // database's series are its user database's.
+            try forEachCanonical(db.user ?? db, ids) { _, id, key in
                 let e = inputs.lazy.compactMap { $0.entry(id) }.first!
                 // The key is not needed to merge; only id and type are.
                 let ref = SeriesRef(id: id, key: SeriesKey(measurement: "", field: ""), type: e.type)
@@ -207,12 +209,12 @@ extension Engine {
                 switch kind {
                 case .samples:
                     let merged = try collect(snap, range: .all)
-                    if merged.isEmpty { continue }  // everything deleted
-                    try writer.add(id: id, type: e.type, canonical: e.canonical, columns: merged)
+                    if merged.isEmpty { return }  // everything deleted
+                    try writer.add(id: id, type: e.type, canonical: key, columns: merged)
                 case .rollups:
                     let merged = try collectRollups(snap, range: .all)
-                    if merged.isEmpty { continue }
-                    try writer.add(id: id, type: e.type, canonical: e.canonical, rollups: merged)
+                    if merged.isEmpty { return }
+                    try writer.add(id: id, type: e.type, canonical: key, rollups: merged)
                 }
             }
             try writer.finish()
@@ -234,6 +236,29 @@ extension Engine {
 }
 
 extension Engine {
+    /// Calls `body` with each of `ids` (in order, with its position) and its canonical key from
+    /// `keyDB`'s catalog. Keys are copied under the engine lock a few thousand at a time, so a
+    /// seal or compaction of 10⁶ series neither holds the lock long nor copies every key at once.
+    func forEachCanonical(_ keyDB: Database, _ ids: [UInt32], _ body: (Int, UInt32, UnsafeRawBufferPointer) throws -> Void) throws {
+        var arena: [UInt8] = []
+        var ends: [Int] = []
+        var lo = 0
+        while lo < ids.count {
+            let hi = Swift.min(ids.count, lo + 4096)
+            arena.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            lock.withLock { keyDB.catalog.copyCanonical(ids[lo..<hi], into: &arena, ends: &ends) }
+            try arena.withUnsafeBytes { keys in
+                var start = 0
+                for k in 0..<(hi - lo) {
+                    try body(lo + k, ids[lo + k], UnsafeRawBufferPointer(rebasing: keys[start..<ends[k]]))
+                    start = ends[k]
+                }
+            }
+            lo = hi
+        }
+    }
+
     /// A user database's raw segments per tier: each counted under the narrowest of the block
     /// range and the tiers whose aligned window holds it whole. Call with the lock held.
     func tierCensus(_ db: Database) -> [(width: Int64, segments: Int, bytes: Int)] {

@@ -83,7 +83,7 @@ public final class Engine: @unchecked Sendable {
                     guard let width = parseDuration(ln), width > 0 else { continue }
                     let level = RollupLevel(name: ln, width: width)
                     let ldb = try Engine.loadDatabase(name: Database.levelName(name, ln), dir: db.rollupsDir + "/" + ln,
-                                                      blockRange: level.window, level: level, options: options, quarantined: &quarantined)
+                                                      blockRange: level.window, level: level, user: db, options: options, quarantined: &quarantined)
                     // Rollup segments are keyed by the raw series' ids and carry their keys: a
                     // series whose raw data retention removed is still known.
                     try Engine.registerSeries(ldb.segments, into: &db.catalog)
@@ -151,8 +151,8 @@ public final class Engine: @unchecked Sendable {
         for def in d.defs {
             // Ids are handed out in order, so a definition cannot run far past the catalog; a
             // CRC-valid record naming id 4,000,000,000 must not make the catalog that large.
-            guard Int(def.id) <= catalog.infos.count + 1 << 20 else {
-                throw EncodingError.corrupt("WAL series id \(def.id) is far past the \(catalog.infos.count) known")
+            guard Int(def.id) <= Int(catalog.maxID) + 1 << 20 else {
+                throw EncodingError.corrupt("WAL series id \(def.id) is far past the \(catalog.maxID) known")
             }
             let got = def.canonicalKey.withUnsafeBytes { catalog.insert(canonical: $0, type: def.type, id: def.id) }
             guard got == def.id, catalog.type(def.id) == def.type else {
@@ -172,10 +172,10 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    static func loadDatabase(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil, options: EngineOptions,
+    static func loadDatabase(name: String, dir: String, blockRange: Int64, level: RollupLevel? = nil, user: Database? = nil, options: EngineOptions,
                              quarantined: inout UInt64) throws -> Database {
         let fs = options.fileSystem
-        let db = Database(name: name, dir: dir, blockRange: blockRange, level: level)
+        let db = Database(name: name, dir: dir, blockRange: blockRange, level: level, user: user)
         try fs.makeDirectories(db.segmentsDir)
         var segs: [Segment] = []
         for f in try fs.listDirectory(db.segmentsDir) {
@@ -207,10 +207,9 @@ public final class Engine: @unchecked Sendable {
     /// Adds the series named in the series tables of `segments` to `catalog` with their ids.
     static func registerSeries(_ segments: [Segment], into catalog: inout SeriesCatalog) throws {
         for s in segments {
-            for e in s.series.values {
-                let got = e.canonical.withUnsafeBytes { catalog.insert(canonical: $0, type: e.type, id: e.id) }
-                if got != e.id {
-                    throw CorruptFileError(path: s.path, detail: "series \(e.id) conflicts with the series table of another segment")
+            try s.forEachKey { id, type, key in
+                if catalog.insert(canonical: key, type: type, id: id) != id {
+                    throw CorruptFileError(path: s.path, detail: "series \(id) conflicts with the series table of another segment")
                 }
             }
         }

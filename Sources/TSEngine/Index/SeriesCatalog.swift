@@ -12,29 +12,63 @@ public struct SeriesInfo: Sendable {
     public let canonical: [UInt8]
 }
 
+/// A series' id, type and measurement: what seals and rollups need of every series they write
+/// (no allocation: the measurement is the symbol table's string).
+struct SeriesBrief {
+    let id: UInt32
+    let type: ValueType
+    let measurement: String
+}
+
+/// Every distinct string of a database's series keys (measurements, tag keys and values,
+/// fields), stored once and named by a dense number (Prometheus's index symbol table).
+struct SymbolTable {
+    private(set) var strings: [String] = []
+    private var numbers: [String: UInt32] = [:]
+
+    mutating func intern(_ s: String) -> UInt32 {
+        if let n = numbers[s] { return n }
+        let n = UInt32(strings.count)
+        strings.append(s)
+        numbers[s] = n
+        return n
+    }
+
+    @inline(__always)
+    subscript(_ n: UInt32) -> String { strings[Int(n)] }
+
+    var count: Int { strings.count }
+}
+
 /// Interns canonical series keys to dense numeric IDs (1, 2, 3, ...) per database.
 ///
 /// IDs are stable across restarts: they are written with the series' first sample in the WAL
 /// and in every segment's series table, and reloaded from there on open. Lookup is an
 /// open-addressing hash table over the key bytes, so the ingest path hashes bytes and never
 /// builds a String or an Array for a series that already exists.
+///
+/// Memory per series is flat: its canonical key in one shared arena, a 24-byte record, its key
+/// as symbol numbers in one shared array, a hash slot and its index postings; no object per
+/// series. `SeriesInfo` and `SeriesKey` values are built on demand from the symbols.
 struct SeriesCatalog {
-    private(set) var infos: [SeriesInfo?] = [nil]  // index = id; 0 is never used
-    /// Hot-path copies: canonical keys back to back, and per id where its key lies and its type,
-    /// packed in one 16-byte record so a lookup touches one cache line of metadata.
+    /// Per id: where its canonical key lies in `keyArena`, its type, and where its symbols start
+    /// in `keySymbols` (measurement, field, tag count, then key and value per tag).
     struct Meta {
         var start: Int = 0
         var length: Int32 = 0
+        var symStart: UInt32 = 0
         var type: ValueType = .float
     }
     private var keyArena: [UInt8] = []
-    private(set) var meta: [Meta] = [Meta()]
+    private(set) var meta: [Meta] = [Meta()]  // index = id; 0 is never used
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
     private var count = 0
+    private(set) var symbols = SymbolTable()
+    private var keySymbols: [UInt32] = []
     private(set) var index = TagIndex()
 
     var seriesCount: Int { count }
-    var maxID: UInt32 { UInt32(infos.count - 1) }
+    var maxID: UInt32 { UInt32(meta.count - 1) }
 
     @inline(__always)
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
@@ -88,9 +122,58 @@ struct SeriesCatalog {
         Int(id) < meta.count && meta[Int(id)].length > 0
     }
 
-    func info(_ id: UInt32) -> SeriesInfo? {
-        Int(id) < infos.count ? infos[Int(id)] : nil
+    /// The key of series `id`, built from the symbol table (its strings are shared, not copied).
+    func key(_ id: UInt32) -> SeriesKey? {
+        guard has(id) else { return nil }
+        let m = meta[Int(id)]
+        var i = Int(m.symStart)
+        let measurement = symbols[keySymbols[i]], field = symbols[keySymbols[i + 1]]
+        let n = Int(keySymbols[i + 2])
+        i += 3
+        var tags: [Tag] = []
+        tags.reserveCapacity(n)
+        for _ in 0..<n {
+            tags.append(Tag(symbols[keySymbols[i]], symbols[keySymbols[i + 1]]))
+            i += 2
+        }
+        return SeriesKey(sortedTags: tags, measurement: measurement, field: field)
     }
+
+    /// The measurement of series `id` (which must exist).
+    func measurement(_ id: UInt32) -> String { symbols[keySymbols[Int(meta[Int(id)].symStart)]] }
+
+    func brief(_ id: UInt32) -> SeriesBrief? {
+        has(id) ? SeriesBrief(id: id, type: meta[Int(id)].type, measurement: measurement(id)) : nil
+    }
+
+    /// Appends the canonical keys of `ids` to `arena`, recording where each ends in `ends`.
+    func copyCanonical<S: Sequence>(_ ids: S, into arena: inout [UInt8], ends: inout [Int]) where S.Element == UInt32 {
+        keyArena.withUnsafeBytes { keys in
+            for id in ids {
+                let m = meta[Int(id)]
+                arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: keys[m.start..<(m.start + Int(m.length))]))
+                ends.append(arena.count)
+            }
+        }
+    }
+
+    /// Calls `body` with the canonical key bytes of series `id` (which must exist).
+    @inline(__always)
+    func withCanonical<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let m = meta[Int(id)]
+        return try keyArena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[m.start..<(m.start + Int(m.length))])) }
+    }
+
+    /// A copy of the canonical key bytes of series `id` (which must exist).
+    func canonical(_ id: UInt32) -> [UInt8] { withCanonical(id) { [UInt8]($0) } }
+
+    func info(_ id: UInt32) -> SeriesInfo? {
+        guard let k = key(id) else { return nil }
+        return SeriesInfo(id: id, key: k, type: type(id), canonical: canonical(id))
+    }
+
+    /// Every series id, ascending.
+    var ids: [UInt32] { (0..<UInt32(meta.count)).filter { has($0) } }
 
     /// Adds a series with the given id (from the WAL or a segment) or the next free id.
     /// Returns nil when the canonical bytes do not decode, or when the given id is 0 or already
@@ -99,21 +182,30 @@ struct SeriesCatalog {
     mutating func insert(canonical: UnsafeRawBufferPointer, type: ValueType, id wanted: UInt32? = nil) -> UInt32? {
         let h = SeriesCatalog.hash(canonical)
         if let existing = lookup(canonical, hash: h) { return existing }
-        guard let key = SeriesKey(canonical: canonical) else { return nil }
+        guard let key = SeriesKey(canonical: canonical), canonical.count > 0 else { return nil }
         if let wanted, wanted == 0 || has(wanted) { return nil }
-        let id = wanted ?? UInt32(infos.count)
-        while infos.count <= Int(id) {
-            infos.append(nil)
-            meta.append(Meta())
+        let id = wanted ?? UInt32(meta.count)
+        if meta.count <= Int(id) { meta.append(contentsOf: repeatElement(Meta(), count: Int(id) - meta.count + 1)) }
+        // The key as symbols; the index gets the interned strings, so each is stored once.
+        let symStart = UInt32(keySymbols.count)
+        let mSym = symbols.intern(key.measurement), fSym = symbols.intern(key.field)
+        keySymbols.append(mSym)
+        keySymbols.append(fSym)
+        keySymbols.append(UInt32(key.tags.count))
+        var tags: [Tag] = []
+        tags.reserveCapacity(key.tags.count)
+        for t in key.tags {
+            let k = symbols.intern(t.key), v = symbols.intern(t.value)
+            keySymbols.append(k)
+            keySymbols.append(v)
+            tags.append(Tag(symbols[k], symbols[v]))
         }
-        meta[Int(id)] = Meta(start: keyArena.count, length: Int32(canonical.count), type: type)
+        meta[Int(id)] = Meta(start: keyArena.count, length: Int32(canonical.count), symStart: symStart, type: type)
         keyArena.append(contentsOf: canonical)
-        let info = SeriesInfo(id: id, key: key, type: type, canonical: [UInt8](canonical))
-        infos[Int(id)] = info
         count += 1
         if count * 2 > slots.count { grow() }
         place(id, hash: h)
-        index.add(info)
+        index.add(id: id, measurement: symbols[mSym], tags: tags, field: symbols[fSym], type: type)
         return id
     }
 
@@ -126,9 +218,8 @@ struct SeriesCatalog {
 
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
-        for case let info? in infos {
-            let h = info.canonical.withUnsafeBytes { SeriesCatalog.hash($0) }
-            place(info.id, hash: h)
+        for id in 1..<UInt32(meta.count) where has(id) {
+            place(id, hash: withCanonical(id) { SeriesCatalog.hash($0) })
         }
     }
 

@@ -12,14 +12,14 @@ struct TagIndex {
         var fields: [String: (type: ValueType, series: [UInt32])] = [:]
 
         /// Adds a series to every list it belongs in; true when an id arrived out of order.
-        mutating func add(_ s: SeriesInfo) -> Bool {
-            let outOfOrder = (series.last ?? 0) > s.id
-            series.append(s.id)
-            for t in s.key.tags { tags[t.key, default: [:]][t.value, default: []].append(s.id) }
-            if fields[s.key.field] == nil {
-                fields[s.key.field] = (s.type, [s.id])
+        mutating func add(id: UInt32, tags ts: [Tag], field: String, type: ValueType) -> Bool {
+            let outOfOrder = (series.last ?? 0) > id
+            series.append(id)
+            for t in ts { tags[t.key, default: [:]][t.value, default: []].append(id) }
+            if fields[field] == nil {
+                fields[field] = (type, [id])
             } else {
-                fields[s.key.field]!.series.append(s.id)
+                fields[field]!.series.append(id)
             }
             return outOfOrder
         }
@@ -36,11 +36,11 @@ struct TagIndex {
     private(set) var measurements: [String: Measurement] = [:]
     private var unsorted = false
 
-    mutating func add(_ s: SeriesInfo) {
+    mutating func add(id: UInt32, measurement: String, tags: [Tag], field: String, type: ValueType) {
         // In place: `measurements[name, default:]` hands the stored value to `add` without a
         // copy (taking it out into a local and storing it back would copy every posting list of
         // the measurement on each new series: quadratic in the series count).
-        if measurements[s.key.measurement, default: Measurement()].add(s) { unsorted = true }
+        if measurements[measurement, default: Measurement()].add(id: id, tags: tags, field: field, type: type) { unsorted = true }
     }
 
     /// Series may arrive out of id order while loading segments; sort once at the end.

@@ -33,6 +33,13 @@ public struct SeriesKey: Sendable, Hashable, CustomStringConvertible {
         self.field = field
     }
 
+    /// A key from tags already sorted by key with unique keys (the catalog's stored keys).
+    init(sortedTags tags: [Tag], measurement: String, field: String) {
+        self.measurement = measurement
+        self.tags = tags
+        self.field = field
+    }
+
     public init(_ measurement: String, _ tags: [String: String] = [:], field: String) {
         self.init(measurement: measurement, tags: tags.map { Tag($0.key, $0.value) }, field: field)
     }

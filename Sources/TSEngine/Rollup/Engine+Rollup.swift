@@ -7,14 +7,14 @@ import TSEncoding
 extension Engine {
     /// Coarse buckets (of the coarsest level of each series' measurement) that the frozen head
     /// touches, per series. These buckets are recomputed from raw data after the seal.
-    func dirtyBuckets(_ db: Database, _ frozen: Head, _ infos: [SeriesInfo?]) -> [UInt32: [Int64]] {
+    func dirtyBuckets(_ db: Database, _ frozen: Head, _ briefs: [SeriesBrief?]) -> [UInt32: [Int64]] {
         let policy = options.rollupPolicy(for: db.name)
         if policy.levels.isEmpty { return [:] }
         var coarse: [String: Int64] = [:]
         var out: [UInt32: [Int64]] = [:]
         for i in frozen.series.indices where frozen.series[i].count > 0 {
-            guard let info = infos[i], info.type == .float || info.type == .integer else { continue }
-            let m = info.key.measurement
+            guard let info = briefs[i], info.type == .float || info.type == .integer else { continue }
+            let m = info.measurement
             let w: Int64
             if let c = coarse[m] { w = c } else { w = policy.levels(for: m).last?.width ?? 0; coarse[m] = w }
             if w == 0 { continue }
@@ -35,7 +35,7 @@ extension Engine {
     func levelDatabaseLocked(_ db: Database, _ level: RollupLevel) throws -> Database {
         if let d = db.levels[level.name] { return d }
         let d = Database(name: Database.levelName(db.name, level.name), dir: db.rollupsDir + "/" + level.name,
-                         blockRange: level.window, level: level)
+                         blockRange: level.window, level: level, user: db)
         try fs.makeDirectories(d.segmentsDir)
         db.levels[level.name] = d
         return d
@@ -51,14 +51,14 @@ extension Engine {
         let policy = options.rollupPolicy(for: db.name)
         guard !dirty.isEmpty, !policy.levels.isEmpty else { return }
         let ids = dirty.keys.sorted()
-        let infos: [SeriesInfo?] = lock.withLock { ids.map { db.catalog.info($0) } }
-        let kept = try keptLevels(db, ids: ids, infos: infos, dirty: dirty, policy: policy)
+        let briefs: [SeriesBrief?] = lock.withLock { ids.map { db.catalog.brief($0) } }
+        let kept = try keptLevels(db, ids: ids, briefs: briefs, dirty: dirty, policy: policy)
         var writers = LevelWriters(engine: self, db: db)
         // Long rebuilds (backfills, imports, deletes over years) log their progress.
         let started = SystemClock.monotonicNanos()
         var lastLog = started
         do {
-            for (n, id) in ids.enumerated() {
+            try forEachCanonical(db, ids) { n, id, canonical in
                 if n & 1023 == 0 {
                     let nowMono = SystemClock.monotonicNanos()
                     if nowMono - lastLog > 5_000_000_000 {
@@ -66,10 +66,11 @@ extension Engine {
                         options.log(.info, "rollups of \(db.name): \(n)/\(ids.count) series recomputed in \((nowMono - started) / 1_000_000_000) s")
                     }
                 }
-                guard let info = infos[n], info.type == .float || info.type == .integer,
-                      let coarse = policy.levels(for: info.key.measurement).last?.width,
-                      let levels = kept[info.key.measurement], let finest = levels.first else { continue }
-                let ref = SeriesRef(id: id, key: info.key, type: info.type)
+                guard let info = briefs[n], info.type == .float || info.type == .integer,
+                      let coarse = policy.levels(for: info.measurement).last?.width,
+                      let levels = kept[info.measurement], let finest = levels.first else { return }
+                // The key is not needed to read the samples; only id and type are.
+                let ref = SeriesRef(id: id, key: SeriesKey(measurement: "", field: ""), type: info.type)
                 var perLevel = levels.map { _ in RollupColumns(type: info.type) }
                 for (a, b) in try extendedRanges(db, ref, dirty[id]!, coarse) {
                     var builder = RollupBuilder(width: finest.width, type: info.type)
@@ -98,7 +99,7 @@ extension Engine {
                     }
                 }
                 for (k, level) in levels.enumerated() where !perLevel[k].isEmpty {
-                    try writers.add(level, info, perLevel[k])
+                    try writers.add(level, info, canonical, perLevel[k])
                 }
             }
             try writers.finish()
@@ -246,7 +247,7 @@ private struct LevelWriters {
     }
 
     /// Adds one series' buckets at `level`, split by level window.
-    mutating func add(_ level: RollupLevel, _ info: SeriesInfo, _ c: RollupColumns) throws {
+    mutating func add(_ level: RollupLevel, _ info: SeriesBrief, _ canonical: UnsafeRawBufferPointer, _ c: RollupColumns) throws {
         if open[level.name] == nil {
             let ldb = try engine.lock.withLock { try engine.levelDatabaseLocked(db, level) }
             open[level.name] = (ldb, [:])
@@ -267,11 +268,11 @@ private struct LevelWriters {
                 open[level.name]!.writers[w] = writer
             }
             if lo == 0 && hi == c.count {
-                try writer.add(id: info.id, type: info.type, canonical: info.canonical, rollups: c)
+                try writer.add(id: info.id, type: info.type, canonical: canonical, rollups: c)
             } else {
                 var piece = RollupColumns(type: c.type)
                 piece.append(from: c, range: lo..<hi)
-                try writer.add(id: info.id, type: info.type, canonical: info.canonical, rollups: piece)
+                try writer.add(id: info.id, type: info.type, canonical: canonical, rollups: piece)
             }
             lo = hi
         }

@@ -26,7 +26,7 @@ extension Engine {
             let ldb = try levelDatabaseLocked(db, level)
             // The pseudo-series of each raw series, by statistic.
             var byRaw: [[UInt8]: [String: SeriesRef]] = [:]
-            for case let info? in old.catalog.infos {
+            for case let info? in old.catalog.ids.map({ old.catalog.info($0) }) {
                 guard let nul = info.key.field.utf8.firstIndex(of: 0) else { continue }
                 let field = String(info.key.field[..<nul])
                 let stat = String(info.key.field[info.key.field.utf8.index(after: nul)...])

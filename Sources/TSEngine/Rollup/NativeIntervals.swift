@@ -74,14 +74,14 @@ extension Engine {
     /// interval is not known yet have it learnt from the data being rolled up (the median over up
     /// to `intervalSampleSeries` series of each one's median gap) and recorded durably before
     /// any of their rollups is written; with too little data, all candidates are kept this time.
-    func keptLevels(_ db: Database, ids: [UInt32], infos: [SeriesInfo?], dirty: [UInt32: [Int64]],
+    func keptLevels(_ db: Database, ids: [UInt32], briefs: [SeriesBrief?], dirty: [UInt32: [Int64]],
                     policy: RollupPolicy) throws -> [String: [RollupLevel]] {
         var out: [String: [RollupLevel]] = [:]
         var samples: [String: [Int]] = [:]
         let known = lock.withLock { db.nativeIntervals }
-        for (n, info) in infos.enumerated() {
+        for (n, info) in briefs.enumerated() {
             guard let info, info.type == .float || info.type == .integer else { continue }
-            let m = info.key.measurement
+            let m = info.measurement
             if out[m] != nil {
                 if samples[m] != nil && samples[m]!.count < Engine.intervalSampleSeries { samples[m]!.append(n) }
                 continue
@@ -94,11 +94,11 @@ extension Engine {
             var medians: [Int64] = []
             var gaps = 0
             for n in picks {
-                let info = infos[n]!
+                let info = briefs[n]!
                 let buckets = dirty[ids[n]]!
                 guard let lo = buckets.min(), let hi = buckets.max(), let w = policy.levels(for: m).last?.width else { continue }
                 let range = TimeRange(min: lo, max: hi > Int64.max - w ? .max : hi + w - 1)
-                let ref = SeriesRef(id: info.id, key: info.key, type: info.type)
+                let ref = SeriesRef(id: info.id, key: SeriesKey(measurement: "", field: ""), type: info.type)
                 var ts: [Int64] = []
                 try scan(try snapshot(db.name, [ref], range: range)[0], range: range) { cols in
                     ts.append(contentsOf: cols.timestamps)

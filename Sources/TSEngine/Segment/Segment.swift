@@ -17,16 +17,26 @@ public final class Segment: @unchecked Sendable {
     public let replaces: [UInt64]
     /// Samples (a raw segment) or rollup buckets (a level segment).
     let kind: SegmentKind
-    let series: [UInt32: SegmentSeries]
-    /// The smallest and largest series id present: a cheap test before the dictionary lookup
-    /// (series created after this segment was written are never in it).
+    /// The series table, held as flat arrays (no allocation per series; series keys are not
+    /// kept, the catalog has them, see `forEachKey`): ids ascending, each one's type, and where
+    /// its blocks start in `blocks` (`blockStart[i]..<blockStart[i + 1]`).
+    private let ids: [UInt32]
+    private let types: [ValueType]
+    private let blockStart: [UInt32]
+    private let blocks: [BlockRef]
+    /// True when `ids` is every id from `minSeriesID` to `maxSeriesID`: lookups index directly.
+    private let dense: Bool
+    /// The smallest and largest series id present: a cheap test before the lookup (series
+    /// created after this segment was written are never in it).
     let minSeriesID: UInt32
     let maxSeriesID: UInt32
     private let file: MappedFile
+    /// Where the series table starts (it ends at the footer).
+    private let tableOffset: Int
     /// Samples and block bytes over all series, computed once at open (stats read them often).
     public let sampleCount: Int
     let blockBytes: Int
-    public var seriesCount: Int { series.count }
+    public var seriesCount: Int { ids.count }
 
     public init(path: String, fileSystem: FileSystem = .posix) throws {
         self.path = path
@@ -54,6 +64,7 @@ public final class Segment: @unchecked Sendable {
         let nSeries = Int(u32(40))
         guard indexOffset >= UInt64(SegmentFormat.headerSize), indexLength >= 5, indexLength <= UInt64(fo),
               indexOffset == UInt64(fo) - indexLength else { throw corrupt("index bounds") }
+        tableOffset = Int(indexOffset)
         let idx = UnsafeRawBufferPointer(rebasing: b[Int(indexOffset)..<fo])
         let body = UnsafeRawBufferPointer(rebasing: idx[..<(idx.count - 4)])
         let crc = try ByteReader.le(UInt32.self, idx, at: idx.count - 4)
@@ -69,19 +80,19 @@ public final class Segment: @unchecked Sendable {
                 guard rawLen <= 1 << 31 else { throw corrupt("series table size") }
                 try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
             }
-            let dataEnd = Int(indexOffset)
-            (series, replaces) = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: dataEnd, expected: nSeries) }
+            let table = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: Int(indexOffset), expected: nSeries) }
+            (ids, types, blockStart, blocks, replaces) = (table.ids, table.types, table.blockStart, table.blocks, table.replaces)
             var samples = 0, bytes = 0
-            for e in series.values {
-                for b in e.blocks {
-                    samples += b.count
-                    bytes += b.length
-                }
+            for b in blocks {
+                samples += b.count
+                bytes += b.length
             }
             sampleCount = samples
             blockBytes = bytes
-            minSeriesID = series.keys.min() ?? 1
-            maxSeriesID = series.keys.max() ?? 0
+            minSeriesID = ids.first ?? 1
+            maxSeriesID = ids.last ?? 0
+            dense = !ids.isEmpty && Int(maxSeriesID - minSeriesID) == ids.count - 1
+            file.release(tableOffset..<fo)
         } catch let e as CorruptFileError {
             throw e
         } catch {
@@ -89,22 +100,30 @@ public final class Segment: @unchecked Sendable {
         }
     }
 
-    private static func parseIndex(_ p: UnsafeRawBufferPointer, dataEnd: Int, expected: Int) throws -> ([UInt32: SegmentSeries], [UInt64]) {
+    private struct Table {
+        var ids: [UInt32] = []
+        var types: [ValueType] = []
+        var blockStart: [UInt32] = [0]
+        var blocks: [BlockRef] = []
+        var replaces: [UInt64] = []
+    }
+
+    /// Walks a decoded series table: `key` sees each series' id, type and canonical key (valid
+    /// only during the call), `block` each of its blocks. Checks every bound.
+    private static func walkIndex(_ p: UnsafeRawBufferPointer, dataEnd: Int, expected: Int,
+                                  key: (UInt32, ValueType, UnsafeRawBufferPointer) throws -> Void,
+                                  block: (BlockRef) -> Void) throws -> [UInt64] {
         var r = ByteReader(p)
         let n = try r.uvarint()
         guard n == UInt64(expected) else { throw EncodingError.corrupt("series count") }
-        var out: [UInt32: SegmentSeries] = [:]
-        out.reserveCapacity(Int(n))
         var prevID: UInt64 = 0
         for _ in 0..<Int(n) {
             let (id, idOverflow) = prevID.addingReportingOverflow(try r.uvarint())
             guard !idOverflow, id <= UInt64(UInt32.max), id > prevID || prevID == 0,
                   let t = ValueType(rawValue: try r.u8()) else { throw EncodingError.corrupt("series entry") }
             prevID = id
-            let key = Array(try r.uvarintBytes())
+            try key(UInt32(id), t, try r.uvarintBytes())
             let nb = try r.uvarint(atMost: UInt64(p.count), "block count")
-            var blocks: [BlockRef] = []
-            blocks.reserveCapacity(nb)
             for _ in 0..<nb {
                 let minT = try r.varint()
                 let span = try r.uvarint()
@@ -112,25 +131,78 @@ public final class Segment: @unchecked Sendable {
                 let off = try r.uvarint()
                 let len = try r.uvarint()
                 guard count > 0, count <= UInt64(SegmentFormat.maxBlockSamples), off >= UInt64(SegmentFormat.headerSize),
-                      len >= 5, off <= UInt64(dataEnd), len <= UInt64(dataEnd) - off else {
+                      len >= 5, len <= UInt64(UInt32.max), off <= UInt64(dataEnd), len <= UInt64(dataEnd) - off else {
                     throw EncodingError.corrupt("block bounds")
                 }
-                blocks.append(BlockRef(minT: minT, maxT: minT &+ Int64(bitPattern: span), count: Int(count), offset: Int(off), length: Int(len)))
+                block(BlockRef(minT: minT, maxT: minT &+ Int64(bitPattern: span), count: Int(count), offset: Int(off), length: Int(len)))
             }
-            out[UInt32(id)] = SegmentSeries(id: UInt32(id), type: t, canonical: key, blocks: blocks)
         }
         let nr = try r.uvarint(atMost: UInt64(p.count), "replaced count")
         var replaced: [UInt64] = []
         for _ in 0..<nr { replaced.append(try r.uvarint()) }
         guard r.isAtEnd else { throw EncodingError.corrupt("trailing bytes in series table") }
-        return (out, replaced)
+        return replaced
     }
 
-    /// The series IDs in this segment.
-    var seriesIDs: Dictionary<UInt32, SegmentSeries>.Keys { series.keys }
+    private static func parseIndex(_ p: UnsafeRawBufferPointer, dataEnd: Int, expected: Int) throws -> Table {
+        var t = Table()
+        // The count comes from the footer: reserve no more than the table could describe (an
+        // entry takes at least four bytes), so a corrupt count cannot allocate gigabytes.
+        let n = Swift.min(expected, p.count / 4)
+        t.ids.reserveCapacity(n)
+        t.types.reserveCapacity(n)
+        t.blockStart.reserveCapacity(n + 1)
+        t.blocks.reserveCapacity(n)
+        t.replaces = try walkIndex(p, dataEnd: dataEnd, expected: expected, key: { id, type, _ in
+            if !t.ids.isEmpty { t.blockStart.append(UInt32(t.blocks.count)) }
+            t.ids.append(id)
+            t.types.append(type)
+        }, block: { t.blocks.append($0) })
+        if !t.ids.isEmpty { t.blockStart.append(UInt32(t.blocks.count)) }
+        return t
+    }
 
+    /// Calls `body` with every series' id, type and canonical key (valid during the call), in
+    /// ascending id order, decoding the series table again: keys are not kept in memory (the
+    /// engine's catalog holds each key once, however many segments hold the series).
+    func forEachKey(_ body: (UInt32, ValueType, UnsafeRawBufferPointer) throws -> Void) throws {
+        let b = file.bytes
+        let fo = b.count - SegmentFormat.footerSize
+        let body0 = UnsafeRawBufferPointer(rebasing: b[tableOffset..<(fo - 4)])
+        var raw: [UInt8] = []
+        do {
+            guard let method = BlockCompression(rawValue: body0[0]) else { throw EncodingError.corrupt("series table compression") }
+            if method == .none {
+                raw = Array(body0[1...])
+            } else {
+                var r = ByteReader(body0, offset: 1)
+                let rawLen = try r.uvarint()
+                try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
+            }
+            file.release(tableOffset..<fo)
+            _ = try raw.withUnsafeBytes { try Segment.walkIndex($0, dataEnd: tableOffset, expected: ids.count, key: body, block: { _ in }) }
+        } catch let e as CorruptFileError {
+            throw e
+        } catch {
+            throw CorruptFileError(path: path, detail: "series table: \(error)")
+        }
+    }
+
+    /// The series IDs in this segment, ascending.
+    var seriesIDs: [UInt32] { ids }
+
+    /// Where series `id`'s blocks are, if it is in this segment.
+    @inline(__always)
     func entry(_ id: UInt32) -> SegmentSeries? {
-        id < minSeriesID || id > maxSeriesID ? nil : series[id]
+        guard id >= minSeriesID, id <= maxSeriesID else { return nil }
+        let i: Int
+        if dense {
+            i = Int(id - minSeriesID)
+        } else {
+            i = partitionPoint(ids.count) { ids[$0] >= id }
+            guard i < ids.count, ids[i] == id else { return nil }
+        }
+        return SegmentSeries(id: id, type: types[i], blocks: blocks[Int(blockStart[i])..<Int(blockStart[i + 1])])
     }
 
     /// Decodes one block of samples (checksum verified).
@@ -148,10 +220,14 @@ public final class Segment: @unchecked Sendable {
     }
 
     /// Per-series figures: key, type, samples and bytes of blocks (for `tsctl inspect`).
-    public func seriesSummaries() -> [(key: SeriesKey?, type: ValueType, samples: Int, blockBytes: Int)] {
-        series.values.sorted { $0.id < $1.id }.map { s in
-            (SeriesKey(canonical: s.canonical), s.type, s.blocks.reduce(0) { $0 + $1.count }, s.blocks.reduce(0) { $0 + $1.length })
+    public func seriesSummaries() throws -> [(key: SeriesKey?, type: ValueType, samples: Int, blockBytes: Int)] {
+        var out: [(key: SeriesKey?, type: ValueType, samples: Int, blockBytes: Int)] = []
+        out.reserveCapacity(ids.count)
+        try forEachKey { id, type, key in
+            let bs = entry(id)!.blocks
+            out.append((SeriesKey(canonical: key), type, bs.reduce(0) { $0 + $1.count }, bs.reduce(0) { $0 + $1.length }))
         }
+        return out
     }
 
     /// Bytes of the file that are not blocks: header, series table, footer.
@@ -160,12 +236,12 @@ public final class Segment: @unchecked Sendable {
     /// Reads every block of every series, verifying checksums; returns the problems found.
     public func verify() -> [String] {
         var problems: [String] = []
-        for s in series.values.sorted(by: { $0.id < $1.id }) {
-            for b in s.blocks {
+        for (i, id) in ids.enumerated() {
+            for b in blocks[Int(blockStart[i])..<Int(blockStart[i + 1])] {
                 do {
-                    let times = kind == .samples ? try readBlock(b, type: s.type).timestamps : try readRollupBlock(b, type: s.type).starts
+                    let times = kind == .samples ? try readBlock(b, type: types[i]).timestamps : try readRollupBlock(b, type: types[i]).starts
                     if times.first != b.minT || times.last != b.maxT {
-                        problems.append("\(path): series \(s.id) block at \(b.offset): time range differs from index")
+                        problems.append("\(path): series \(id) block at \(b.offset): time range differs from index")
                     }
                 } catch {
                     problems.append("\(error)")

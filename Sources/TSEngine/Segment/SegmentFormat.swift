@@ -29,19 +29,32 @@ enum SegmentKind: UInt32, Sendable {
     case rollups = 2
 }
 
-/// Where a block sits in a segment and what it covers.
+/// Where a block sits in a segment and what it covers. 32 bytes: a segment holds one per block
+/// of every series, and a database at 10⁶ series holds millions of them.
 struct BlockRef: Sendable {
     var minT: Int64
     var maxT: Int64
-    var count: Int
     var offset: Int
-    var length: Int
+    private var count32: UInt32
+    private var length32: UInt32
+    /// Samples (or buckets) in the block: 1…8192.
+    var count: Int { Int(count32) }
+    /// Bytes of the block, framing and checksum included (< 4 GiB: a block holds ≤ 8192 rows).
+    var length: Int { Int(length32) }
+
+    init(minT: Int64, maxT: Int64, count: Int, offset: Int, length: Int) {
+        self.minT = minT
+        self.maxT = maxT
+        self.offset = offset
+        count32 = UInt32(count)
+        length32 = UInt32(length)
+    }
 }
 
-/// One series' entry in a segment's series table.
+/// One series' entry in a segment's series table, as the reader hands it out: the blocks are
+/// a slice of the segment's one block array (no allocation per series).
 struct SegmentSeries: Sendable {
     var id: UInt32
     var type: ValueType
-    var canonical: [UInt8]
-    var blocks: [BlockRef]
+    var blocks: ArraySlice<BlockRef>
 }

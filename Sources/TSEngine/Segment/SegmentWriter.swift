@@ -19,7 +19,11 @@ final class SegmentWriter {
     private var buf: [UInt8] = []
     private var scratch: [UInt8] = []
     private var offset = 0
-    private var series: [SegmentSeries] = []
+    /// The series table's raw body after the series count, built as series are added.
+    private var table = ByteWriter()
+    private var seriesCount = 0
+    private var lastID: UInt32 = 0
+    private var refs: [BlockRef] = []
     private var minT: Int64 = .max
     private var maxT: Int64 = .min
     private var blockCount = 0
@@ -42,7 +46,7 @@ final class SegmentWriter {
     }
 
     /// Adds one series' samples (sorted, unique timestamps), split into blocks.
-    func add(id: UInt32, type: ValueType, canonical: [UInt8], columns: SampleColumns) throws {
+    func add(id: UInt32, type: ValueType, canonical: UnsafeRawBufferPointer, columns: SampleColumns) throws {
         precondition(kind == .samples)
         try addBlocks(id: id, type: type, canonical: canonical, times: columns.timestamps) { range, scratch, out in
             BlockCodec.encode(timestamps: columns.timestamps[...], values: columns.values, range: range,
@@ -51,21 +55,29 @@ final class SegmentWriter {
     }
 
     /// Adds one series' rollup buckets (ascending, unique starts), split into blocks.
-    func add(id: UInt32, type: ValueType, canonical: [UInt8], rollups c: RollupColumns) throws {
+    func add(id: UInt32, type: ValueType, canonical: UnsafeRawBufferPointer, rollups c: RollupColumns) throws {
         precondition(kind == .rollups)
         try addBlocks(id: id, type: type, canonical: canonical, times: c.starts) { range, scratch, out in
             RollupBlockCodec.encode(c, range: range, compression: compression, level: level, scratch: &scratch, into: &out)
         }
     }
 
+    func add(id: UInt32, type: ValueType, canonical: [UInt8], columns: SampleColumns) throws {
+        try canonical.withUnsafeBytes { try add(id: id, type: type, canonical: $0, columns: columns) }
+    }
+
+    func add(id: UInt32, type: ValueType, canonical: [UInt8], rollups c: RollupColumns) throws {
+        try canonical.withUnsafeBytes { try add(id: id, type: type, canonical: $0, rollups: c) }
+    }
+
     /// Splits one series' rows (`times`: their timestamps or bucket starts) into blocks of at
     /// most `maxBlockSamples`, each stored by `encode(rows, scratch, output)` (returns its length).
-    private func addBlocks(id: UInt32, type: ValueType, canonical: [UInt8], times: [Int64],
+    private func addBlocks(id: UInt32, type: ValueType, canonical: UnsafeRawBufferPointer, times: [Int64],
                            encode: (Range<Int>, inout [UInt8], inout [UInt8]) -> Int) throws {
-        precondition(series.last.map { $0.id < id } ?? true, "series must be added in ascending id order")
+        precondition(seriesCount == 0 || lastID < id, "series must be added in ascending id order")
         let n = times.count
         guard n > 0 else { return }
-        var refs: [BlockRef] = []
+        refs.removeAll(keepingCapacity: true)
         var start = 0
         while start < n {
             let end = min(n, start + SegmentFormat.maxBlockSamples)
@@ -79,7 +91,19 @@ final class SegmentWriter {
         minT = min(minT, times[0])
         maxT = max(maxT, times[n - 1])
         sampleCount += n
-        series.append(SegmentSeries(id: id, type: type, canonical: canonical, blocks: refs))
+        table.uvarint(UInt64(id - lastID))
+        table.u8(type.rawValue)
+        table.uvarintBytes(canonical)
+        table.uvarint(UInt64(refs.count))
+        for b in refs {
+            table.varint(b.minT)
+            table.uvarint(UInt64(bitPattern: b.maxT &- b.minT))
+            table.uvarint(UInt64(b.count))
+            table.uvarint(UInt64(b.offset))
+            table.uvarint(UInt64(b.length))
+        }
+        lastID = id
+        seriesCount += 1
     }
 
     private func flushBuffer() throws {
@@ -90,28 +114,15 @@ final class SegmentWriter {
         buf.removeAll(keepingCapacity: true)
     }
 
-    var isEmpty: Bool { series.isEmpty }
+    var isEmpty: Bool { seriesCount == 0 }
 
     /// Writes the index and footer and makes the file durable under its final name.
     func finish() throws {
         let indexOffset = offset + buf.count
         var raw = ByteWriter()
-        raw.uvarint(UInt64(series.count))
-        var prevID: UInt32 = 0
-        for s in series {
-            raw.uvarint(UInt64(s.id - prevID))
-            prevID = s.id
-            raw.u8(s.type.rawValue)
-            raw.uvarintBytes(s.canonical)
-            raw.uvarint(UInt64(s.blocks.count))
-            for b in s.blocks {
-                raw.varint(b.minT)
-                raw.uvarint(UInt64(bitPattern: b.maxT &- b.minT))
-                raw.uvarint(UInt64(b.count))
-                raw.uvarint(UInt64(b.offset))
-                raw.uvarint(UInt64(b.length))
-            }
-        }
+        raw.uvarint(UInt64(seriesCount))
+        raw.raw(table.bytes)
+        table = ByteWriter()
         raw.uvarint(UInt64(replaces.count))
         for r in replaces { raw.uvarint(r) }
 
@@ -131,9 +142,9 @@ final class SegmentWriter {
         footer.le(UInt64(indexOffset))
         footer.le(UInt64(indexLength))
         footer.le(seq)
-        footer.le(series.isEmpty ? 0 : minT)
-        footer.le(series.isEmpty ? 0 : maxT)
-        footer.le(UInt32(series.count))
+        footer.le(seriesCount == 0 ? 0 : minT)
+        footer.le(seriesCount == 0 ? 0 : maxT)
+        footer.le(UInt32(seriesCount))
         footer.le(UInt32(blockCount))
         footer.le(kind.rawValue)
         footer.le(UInt32(0))
