@@ -115,24 +115,30 @@ public enum ResultEncoding {
             o.string(c)
         }
         o.raw("],\"values\":[")
-        for (ri, row) in s.values.enumerated() {
-            if ri > 0 { o.raw(",") }
-            o.raw("[")
-            for (ci, v) in row.enumerated() {
-                if ci > 0 { o.raw(",") }
-                if ci == 0 && hasTime, case .integer(let t) = v {
-                    switch time {
-                    case .rfc3339:
-                        o.raw("\"")
-                        o.ascii(RFC3339.format(t))
-                        o.raw("\"")
-                    case .epoch(let unit): o.int(floorDiv(t, unit))
+        // Rows and values are read in place through buffer pointers (no copy, so no reference
+        // counting per value: SHOW TAG VALUES answers hundreds of thousands of string rows).
+        s.values.withUnsafeBufferPointer { rows in
+            for ri in rows.indices {
+                if ri > 0 { o.raw(",") }
+                o.raw("[")
+                rows[ri].withUnsafeBufferPointer { row in
+                    for ci in row.indices {
+                        if ci > 0 { o.raw(",") }
+                        if ci == 0 && hasTime, case .integer(let t) = row[ci] {
+                            switch time {
+                            case .rfc3339:
+                                o.raw("\"")
+                                o.ascii(RFC3339.format(t))
+                                o.raw("\"")
+                            case .epoch(let unit): o.int(floorDiv(t, unit))
+                            }
+                        } else {
+                            o.value(row[ci])
+                        }
                     }
-                } else {
-                    o.value(v)
                 }
+                o.raw("]")
             }
-            o.raw("]")
         }
         o.raw("]")
         if partial { o.raw(",\"partial\":true") }
@@ -251,16 +257,20 @@ struct JSONBytes {
     }
 
     mutating func string(_ s: String) {
+        // Native strings are read in place; small (inline) ones are copied to the stack.
+        if s.utf8.withContiguousStorageIfAvailable({ quoted($0) }) != nil { return }
         var s = s
-        s.withUTF8 { u in
-            if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-                bytes.append(0x22)
-                bytes.append(contentsOf: u)
-                bytes.append(0x22)
-            } else {
-                var q = JSONWriter.quote(String(decoding: u, as: UTF8.self))
-                q.withUTF8 { bytes.append(contentsOf: $0) }
-            }
+        s.withUTF8 { quoted($0) }
+    }
+
+    private mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
+        if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(0x22)
+            bytes.append(contentsOf: u)
+            bytes.append(0x22)
+        } else {
+            var q = JSONWriter.quote(String(decoding: u, as: UTF8.self))
+            q.withUTF8 { bytes.append(contentsOf: $0) }
         }
     }
 

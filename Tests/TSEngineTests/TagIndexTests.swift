@@ -70,6 +70,30 @@ import TestSupport
         #expect(SeriesKey("new", field: "v").canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float, id: 4) } == nil)
     }
 
+    /// Tag values come back in byte order from the index's cache, which a new value refreshes
+    /// and which a dropped series' values leave (they are filtered per query).
+    @Test func liveTagValuesStaySortedAsValuesArrive() throws {
+        let (_, e) = try engine()
+        func hosts() throws -> [String] {
+            try e.liveTagValues("db", measurement: "cpu", keys: { $0 == "host" }).first?.values ?? []
+        }
+        #expect(try hosts() == ["a", "b", "c"])
+        var b = WriteBatch(database: "db")
+        b.append(SeriesKey("cpu", ["host": "B"], field: "user"), 2, .float(1))
+        b.append(SeriesKey("cpu", ["host": "aa"], field: "user"), 2, .float(1))
+        b.append(SeriesKey("cpu", ["host": "é"], field: "user"), 2, .float(1))
+        try e.append(b)
+        #expect(try hosts() == ["B", "a", "aa", "b", "c", "é"])
+        // A new series with a known value changes nothing; keys are listed in order.
+        var c = WriteBatch(database: "db")
+        c.append(SeriesKey("cpu", ["host": "b", "dc": "y"], field: "user"), 3, .float(1))
+        try e.append(c)
+        #expect(try e.liveTagValues("db", measurement: "cpu", keys: { _ in true }).map(\.key) == ["dc", "host"])
+        #expect(try e.liveTagValues("db", measurement: "cpu", keys: { _ in true }).first?.values == ["x", "y"])
+        #expect(try hosts() == ["B", "a", "aa", "b", "c", "é"])
+        try e.close()
+    }
+
     @Test func listings() throws {
         let (dir, e) = try engine()
         #expect(try e.measurements("db") == ["cpu", "mem"])

@@ -62,18 +62,22 @@ extension Engine {
     }
 
     /// Per tag key of `measurement` that `keep` accepts (ascending), its values carried by at
-    /// least one series that is not dropped (ascending): SHOW TAG KEYS/VALUES without WHERE,
-    /// answered from the index's postings. Only the postings maps are taken under the lock.
+    /// least one series that is not dropped (ascending by bytes): SHOW TAG KEYS/VALUES without
+    /// WHERE, answered from the index's postings. Sorted value lists are cached by the index
+    /// (sorted under the lock once per new value); dropped series are filtered outside the lock.
     public func liveTagValues(_ database: String, measurement: String,
                               keys keep: (String) throws -> Bool) throws -> [(key: String, values: [String])] {
-        let (maps, dropped) = try lock.withLock { () -> ([(String, [String: [UInt32]])], Set<UInt32>) in
+        let (lists, dropped) = try lock.withLock { () -> ([(String, [String], [String: [UInt32]])], Set<UInt32>) in
             let db = try databaseLocked(database, create: false)
-            let index = db.catalog.index
-            return (try index.tagKeys(measurement).filter(keep).map { ($0, index.tagValues(measurement, key: $0)) }, db.tombstones.dropped)
+            let keys = try db.catalog.index.tagKeys(measurement).filter(keep)
+            let dropped = db.tombstones.dropped
+            return (keys.map { k in
+                (k, db.catalog.index.sortedTagValues(measurement, key: k), dropped.isEmpty ? [:] : db.catalog.index.tagValues(measurement, key: k))
+            }, dropped)
         }
-        return maps.compactMap { key, values in
-            let live = values.compactMap { v, ids in dropped.isEmpty || ids.contains { !dropped.contains($0) } ? v : nil }
-            return live.isEmpty ? nil : (key, live.sorted())
+        return lists.compactMap { key, sorted, postings in
+            let live = dropped.isEmpty ? sorted : sorted.filter { v in postings[v]!.contains { !dropped.contains($0) } }
+            return live.isEmpty ? nil : (key, live)
         }
     }
 

@@ -65,7 +65,7 @@ struct SeriesCatalog {
     private var count = 0
     private(set) var symbols = SymbolTable()
     private var keySymbols: [UInt32] = []
-    private(set) var index = TagIndex()
+    var index = TagIndex()
 
     var seriesCount: Int { count }
     var maxID: UInt32 { UInt32(meta.count - 1) }

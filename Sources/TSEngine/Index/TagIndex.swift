@@ -10,12 +10,19 @@ struct TagIndex {
         var tags: [String: [String: [UInt32]]] = [:]
         /// field key → (type, postings)
         var fields: [String: (type: ValueType, series: [UInt32])] = [:]
+        /// tag key → its values in byte order, kept until a new value arrives (SHOW TAG VALUES
+        /// over 10⁵ values would otherwise sort them on every query).
+        var sortedValues: [String: [String]] = [:]
 
         /// Adds a series to every list it belongs in; true when an id arrived out of order.
         mutating func add(id: UInt32, tags ts: [Tag], field: String, type: ValueType) -> Bool {
             let outOfOrder = (series.last ?? 0) > id
             series.append(id)
-            for t in ts { tags[t.key, default: [:]][t.value, default: []].append(id) }
+            for t in ts {
+                var isNew = false
+                tags[t.key, default: [:]][t.value, default: { isNew = true; return [] }()].append(id)
+                if isNew && !sortedValues.isEmpty { sortedValues[t.key] = nil }
+            }
             if fields[field] == nil {
                 fields[field] = (type, [id])
             } else {
@@ -101,6 +108,15 @@ struct TagIndex {
 
     func tagValues(_ measurement: String, key: String) -> [String: [UInt32]] {
         measurements[measurement]?.tags[key] ?? [:]
+    }
+
+    /// The values of tag `key` in `measurement`, in byte order (cached until a new one arrives).
+    mutating func sortedTagValues(_ measurement: String, key: String) -> [String] {
+        if let v = measurements[measurement]?.sortedValues[key] { return v }
+        guard let values = measurements[measurement]?.tags[key] else { return [] }
+        let sorted = values.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        measurements[measurement]!.sortedValues[key] = sorted
+        return sorted
     }
 
     func fields(_ measurement: String) -> [(String, ValueType)] {
