@@ -31,31 +31,23 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
         case .lz4:
             precondition(input.count <= maxLZ4InputSize, "lz4 input too large")
             let bound = Int(LZ4_compressBound(Int32(input.count)))
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: bound))
-            let written = out.withUnsafeMutableBytes { dst -> Int32 in
-                let d = dst.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self)
-                if input.isEmpty {
-                    var dummy: CChar = 0
-                    return LZ4_compress_default(&dummy, d, 0, Int32(bound))
-                }
-                return LZ4_compress_default(
-                    input.baseAddress!.assumingMemoryBound(to: CChar.self), d, Int32(input.count), Int32(bound))
+            appendOutput(to: &out, capacity: bound) { dst in
+                let d = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
+                var dummy: CChar = 0
+                let written = input.isEmpty ? LZ4_compress_default(&dummy, d, 0, Int32(bound))
+                    : LZ4_compress_default(input.baseAddress!.assumingMemoryBound(to: CChar.self), d, Int32(input.count), Int32(bound))
+                precondition(written > 0, "LZ4_compress_default failed")
+                return Int(written)
             }
-            precondition(written > 0, "LZ4_compress_default failed")
-            out.removeLast(bound - Int(written))
         case .zstd:
             let lvl = Int32(clamping: Swift.min(Swift.max(level, Int(ZSTD_minCLevel())), Int(ZSTD_maxCLevel())))
             let bound = ZSTD_compressBound(input.count)
             precondition(ZSTD_isError(bound) == 0, "zstd input too large")
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: bound))
-            let written = out.withUnsafeMutableBytes { dst -> Int in
-                let d = dst.baseAddress!.advanced(by: start)
-                return ZstdContexts.compression.with { ZSTD_compressCCtx($0, d, bound, input.baseAddress, input.count, lvl) }
+            appendOutput(to: &out, capacity: bound) { dst in
+                let written = ZstdContexts.compression.with { ZSTD_compressCCtx($0, dst.baseAddress, bound, input.baseAddress, input.count, lvl) }
+                precondition(ZSTD_isError(written) == 0, "ZSTD_compress failed")
+                return written
             }
-            precondition(ZSTD_isError(written) == 0, "ZSTD_compress failed")
-            out.removeLast(bound - written)
         }
     }
 
@@ -82,20 +74,12 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
             }
             // LZ4 expands by at most 255×: a larger stated size is corrupt, refused before allocating.
             guard decompressedSize <= input.count * 255 + 16 else { throw EncodingError.corrupt("lz4 size too large for its input") }
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: decompressedSize))
-            let got = out.withUnsafeMutableBytes { dst -> Int32 in
-                var dummy: CChar = 0
+            try appendOutput(to: &out, capacity: decompressedSize) { dst in
                 let src = input.baseAddress!.assumingMemoryBound(to: CChar.self)
-                if decompressedSize == 0 {
-                    return LZ4_decompress_safe(src, &dummy, Int32(input.count), 0)
-                }
-                let d = dst.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self)
-                return LZ4_decompress_safe(src, d, Int32(input.count), Int32(decompressedSize))
-            }
-            guard got >= 0, Int(got) == decompressedSize else {
-                out.removeLast(decompressedSize)
-                throw EncodingError.corrupt("lz4 data invalid or size mismatch")
+                let d = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
+                let got = LZ4_decompress_safe(src, d, Int32(input.count), Int32(decompressedSize))
+                guard got >= 0, Int(got) == decompressedSize else { throw EncodingError.corrupt("lz4 data invalid or size mismatch") }
+                return decompressedSize
             }
         case .zstd:
             guard !input.isEmpty else { throw EncodingError.corrupt("zstd input empty") }
@@ -109,22 +93,37 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
             if declared != UInt64.max - 1 && declared > UInt64(decompressedSize) {
                 throw EncodingError.corrupt("zstd size mismatch")
             }
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: decompressedSize))
-            let got = out.withUnsafeMutableBytes { dst -> Int in
-                var dummy: UInt8 = 0
-                return ZstdContexts.decompression.with { ctx in
-                    if decompressedSize == 0 {
-                        return ZSTD_decompressDCtx(ctx, &dummy, 0, input.baseAddress, input.count)
-                    }
-                    return ZSTD_decompressDCtx(ctx, dst.baseAddress!.advanced(by: start), decompressedSize, input.baseAddress, input.count)
-                }
-            }
-            guard ZSTD_isError(got) == 0, got == decompressedSize else {
-                out.removeLast(decompressedSize)
-                throw EncodingError.corrupt("zstd data invalid or size mismatch")
+            try appendOutput(to: &out, capacity: decompressedSize) { dst in
+                let got = ZstdContexts.decompression.with { ZSTD_decompressDCtx($0, dst.baseAddress, decompressedSize, input.baseAddress, input.count) }
+                guard ZSTD_isError(got) == 0, got == decompressedSize else { throw EncodingError.corrupt("zstd data invalid or size mismatch") }
+                return decompressedSize
             }
         }
+    }
+
+    /// Appends what `fill` writes (at most `capacity` bytes; it returns how many) to `out`; if
+    /// `fill` throws, `out` is unchanged. A reused buffer (enough spare capacity) is written in
+    /// place; otherwise the bytes go into a new, uninitialised buffer (a series table of 10⁶
+    /// series is tens of megabytes: no zero-filling first, no copy when `out` was empty).
+    @inline(__always)
+    private static func appendOutput(to out: inout [UInt8], capacity: Int,
+                                     _ fill: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
+        if capacity > 0 && out.capacity - out.count >= capacity {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: capacity))
+            do {
+                let n = try out.withUnsafeMutableBytes { try fill(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+                out.removeLast(capacity - n)
+            } catch {
+                out.removeLast(capacity)
+                throw error
+            }
+            return
+        }
+        let piece = try [UInt8](unsafeUninitializedCapacity: Swift.max(capacity, 1)) { buf, n in
+            n = try fill(UnsafeMutableRawBufferPointer(buf))
+        }
+        if out.isEmpty { out = piece } else { out.append(contentsOf: piece) }
     }
 
     /// `[UInt8]` convenience for `compress`.
