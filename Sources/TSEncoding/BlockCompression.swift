@@ -175,3 +175,56 @@ final class ContextPool: @unchecked Sendable {
         return body(ctx)
     }
 }
+
+/// A zstd frame compressed piece by piece (`ZSTD_compressStream2`): a writer that produces a
+/// large body incrementally (a segment's series table at 10⁶ series is over 100 MB raw) keeps
+/// only the compressed bytes. Decompresses with `BlockCompression.decompress(method: .zstd)`,
+/// alone or after other frames (zstd decodes concatenated frames as one output).
+public final class ZstdStreamCompressor {
+    private let ctx: OpaquePointer
+    /// The compressed frame so far.
+    public private(set) var output: [UInt8] = []
+    /// Raw bytes taken in so far.
+    public private(set) var rawCount = 0
+    private var ended = false
+
+    public init(level: Int) {
+        ctx = ZSTD_createCCtx()!
+        let lvl = Int32(clamping: Swift.min(Swift.max(level, Int(ZSTD_minCLevel())), Int(ZSTD_maxCLevel())))
+        _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, lvl)
+    }
+
+    deinit { ZSTD_freeCCtx(ctx) }
+
+    /// Compresses `input` into the frame.
+    public func append(_ input: UnsafeRawBufferPointer) {
+        precondition(!ended, "frame already ended")
+        rawCount += input.count
+        run(input, ZSTD_e_continue)
+    }
+
+    /// Ends the frame; `output` is then complete.
+    public func end() {
+        guard !ended else { return }
+        ended = true
+        run(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_end)
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, _ mode: ZSTD_EndDirective) {
+        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        let chunk = Swift.max(ZSTD_CStreamOutSize(), 1 << 16)
+        while true {
+            var remaining = 0
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: chunk))
+            let produced = output.withUnsafeMutableBytes { dst -> Int in
+                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress! + start, size: chunk, pos: 0)
+                remaining = ZSTD_compressStream2(ctx, &outBuf, &inBuf, mode)
+                return outBuf.pos
+            }
+            precondition(ZSTD_isError(remaining) == 0, "ZSTD_compressStream2 failed")
+            output.removeLast(chunk - produced)
+            if mode == ZSTD_e_end ? remaining == 0 : inBuf.pos == inBuf.size { return }
+        }
+    }
+}

@@ -71,6 +71,35 @@ import TSSupport
         #expect(s.verify().isEmpty)
     }
 
+    /// A series table compressed as it grows (two zstd frames: the count's, then the entries')
+    /// reads back exactly as one compressed whole, and both are well-formed zstd bodies.
+    @Test func streamedSeriesTableReadsBackExactly() throws {
+        let dir = TempDir()
+        var paths: [String] = []
+        for (seq, spill) in [(UInt64(1), 1 << 30), (2, 512)] {
+            let w = try SegmentWriter(directory: dir.path, seq: seq, tableSpill: spill)
+            w.replaces = [5, 6]
+            for id in UInt32(1)...3_000 {
+                let k = SeriesKey("virt_value", ["host": "hv-\(id % 37)", "instance": "vm-\(id)-0f3c2a9e-7d1b"], field: "value")
+                try w.add(id: id, type: .integer, canonical: k.canonicalBytes,
+                          columns: SampleColumns(timestamps: [Int64(id), Int64(id) + 10], values: .integer([Int64(id), -Int64(id)])))
+            }
+            try w.finish()
+            paths.append(w.path)
+        }
+        let a = try Segment(path: paths[0]), b = try Segment(path: paths[1])
+        #expect(a.seriesCount == 3_000 && b.seriesCount == 3_000 && b.replaces == [5, 6] && b.sampleCount == 6_000)
+        var ka: [[UInt8]] = [], kb: [[UInt8]] = []
+        try a.forEachKey { _, _, k in ka.append([UInt8](k)) }
+        try b.forEachKey { id, type, k in
+            #expect(type == .integer && SeriesKey(canonical: k)?.tagValue("instance") == "vm-\(id)-0f3c2a9e-7d1b")
+            kb.append([UInt8](k))
+        }
+        #expect(ka == kb && kb.count == 3_000)
+        #expect(readAll(paths[0])!.mapValues { $0.timestamps } == readAll(paths[1])!.mapValues { $0.timestamps })
+        #expect(b.verify().isEmpty)
+    }
+
     /// Reads everything; returns nil if any error was raised.
     func readAll(_ path: String) -> [UInt32: SampleColumns]? {
         guard let s = try? Segment(path: path) else { return nil }

@@ -19,8 +19,12 @@ final class SegmentWriter {
     private var buf: [UInt8] = []
     private var scratch: [UInt8] = []
     private var offset = 0
-    /// The series table's raw body after the series count, built as series are added.
+    /// The series table's raw body after the series count, built as series are added. Past
+    /// `tableSpill` bytes it is compressed as it grows (`tableStream`), so a seal of 10⁶ series
+    /// holds a compressed table per segment, not a raw one (docs/format/segment.md).
     private var table = ByteWriter()
+    private var tableStream: ZstdStreamCompressor?
+    private let tableSpill: Int
     private var seriesCount = 0
     private var lastID: UInt32 = 0
     private var refs: [BlockRef] = []
@@ -34,8 +38,9 @@ final class SegmentWriter {
     private(set) var sampleCount = 0
 
     init(directory: String, seq: UInt64, kind: SegmentKind = .samples, compression: BlockCompression = .zstd, level: Int = 3,
-         fileSystem: FileSystem = .posix) throws {
+         fileSystem: FileSystem = .posix, tableSpill: Int = 1 << 20) throws {
         self.kind = kind
+        self.tableSpill = tableSpill
         self.fs = fileSystem
         self.seq = seq
         self.path = directory + "/" + SegmentFormat.fileName(seq: seq)
@@ -104,6 +109,12 @@ final class SegmentWriter {
         }
         lastID = id
         seriesCount += 1
+        if table.count >= tableSpill {
+            let stream = tableStream ?? ZstdStreamCompressor(level: 3)
+            tableStream = stream
+            table.bytes.withUnsafeBytes { stream.append($0) }
+            table.removeAll(keepingCapacity: true)
+        }
     }
 
     private func flushBuffer() throws {
@@ -119,19 +130,32 @@ final class SegmentWriter {
     /// Writes the index and footer and makes the file durable under its final name.
     func finish() throws {
         let indexOffset = offset + buf.count
-        var raw = ByteWriter()
-        raw.uvarint(UInt64(seriesCount))
-        raw.raw(table.bytes)
+        table.uvarint(UInt64(replaces.count))
+        for r in replaces { table.uvarint(r) }
+        // The raw body is the series count, then the entries and the replaced list (`table`).
+        // A table that was streamed is stored as two zstd frames, the count's and the entries'.
+        var head = ByteWriter()
+        head.uvarint(UInt64(seriesCount))
+        var comp: [UInt8] = []
+        let rawLength: Int
+        if let stream = tableStream {
+            table.bytes.withUnsafeBytes { stream.append($0) }
+            stream.end()
+            head.bytes.withUnsafeBytes { BlockCompression.compress($0, method: .zstd, level: 3, into: &comp) }
+            comp.append(contentsOf: stream.output)
+            rawLength = head.count + stream.rawCount
+            tableStream = nil
+        } else {
+            head.raw(table.bytes)
+            head.bytes.withUnsafeBytes { BlockCompression.compress($0, method: .zstd, level: 3, into: &comp) }
+            rawLength = head.count
+        }
         table = ByteWriter()
-        raw.uvarint(UInt64(replaces.count))
-        for r in replaces { raw.uvarint(r) }
 
         let start = buf.count
-        var comp: [UInt8] = []
-        raw.bytes.withUnsafeBytes { BlockCompression.compress($0, method: .zstd, level: 3, into: &comp) }
         ByteWriter.append(to: &buf) { w in
             w.u8(BlockCompression.zstd.rawValue)
-            w.uvarint(UInt64(raw.count))
+            w.uvarint(UInt64(rawLength))
             w.raw(comp)
             let crc = w.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
             w.le(crc)
