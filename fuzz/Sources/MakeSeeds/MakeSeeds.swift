@@ -400,8 +400,9 @@ func segmentSeeds() throws {
 
     // Whole segment files written by SegmentWriter.
     let dir = fuzzTempDirectory
-    for (i, compression) in [BlockCompression.none, .zstd].enumerated() {
-        let w = try SegmentWriter(directory: dir, seq: UInt64(i + 1), compression: compression, level: 3)
+    // The third file's series table is compressed as it grows (two zstd frames).
+    for (i, (compression, spill)) in [(BlockCompression.none, 1 << 20), (.zstd, 1 << 20), (.zstd, 64)].enumerated() {
+        let w = try SegmentWriter(directory: dir, seq: UInt64(i + 1), compression: compression, level: 3, tableSpill: spill)
         var id: UInt32 = 1
         for values in columns {
             let k = SeriesKey("m", ["t": "\(values.type)"], field: "f").canonicalBytes
@@ -417,8 +418,8 @@ func segmentSeeds() throws {
         w.replaces = [7, 9]
         try w.finish()
         guard let bytes = readFile(w.path) else { fatalError("cannot read \(w.path)") }
-        seed("segment", "file-\(compression)", [8, 0] + bytes)
-        if compression == .zstd {
+        seed("segment", i == 2 ? "file-streamed-series-table" : "file-\(compression)", [8, 0] + bytes)
+        if i == 1 {
             // The same file with its series table stored uncompressed, so that mutations reach the
             // table parser instead of breaking the zstd frame.
             seed("segment", "file-plain-series-table", [8, 0] + (try uncompressedSeriesTable(bytes)))
