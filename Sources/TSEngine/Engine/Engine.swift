@@ -206,8 +206,12 @@ public final class Engine: @unchecked Sendable {
 
     /// Adds the series named in the series tables of `segments` to `catalog` with their ids.
     static func registerSeries(_ segments: [Segment], into catalog: inout SeriesCatalog) throws {
+        if let largest = segments.max(by: { $0.seriesCount < $1.seriesCount }) {
+            catalog.reserve(series: largest.seriesCount, maxID: segments.map(\.maxSeriesID).max() ?? 0)
+        }
         for s in segments {
             try s.forEachKey { id, type, key in
+                if catalog.matches(id, canonical: key) { return }
                 if catalog.insert(canonical: key, type: type, id: id) != id {
                     throw CorruptFileError(path: s.path, detail: "series \(id) conflicts with the series table of another segment")
                 }

@@ -116,6 +116,27 @@ struct SeriesCatalog {
     @inline(__always)
     func type(_ id: UInt32) -> ValueType { meta[Int(id)].type }
 
+    /// Whether series `id` exists with exactly this canonical key (no hashing: a segment's
+    /// series table names series the catalog usually knows already).
+    func matches(_ id: UInt32, canonical key: UnsafeRawBufferPointer) -> Bool {
+        guard has(id) else { return false }
+        let m = meta[Int(id)]
+        guard Int(m.length) == key.count else { return false }
+        return keyArena.withUnsafeBytes { memcmp($0.baseAddress! + m.start, key.baseAddress!, key.count) == 0 }
+    }
+
+    /// Sizes the hash table and per-id records for `n` series (opening a data directory knows
+    /// the count from its segments), so loading does not rehash as it grows.
+    mutating func reserve(series n: Int, maxID: UInt32) {
+        var size = slots.count
+        while n * 2 > size { size *= 2 }
+        if size > slots.count {
+            slots = Array(repeating: 0, count: size)
+            for id in 1..<UInt32(meta.count) where has(id) { place(id, hash: withCanonical(id) { SeriesCatalog.hash($0) }) }
+        }
+        meta.reserveCapacity(Swift.min(Int(maxID) + 1, n * 2 + 1024))
+    }
+
     /// Whether `id` names a series (cheap: no SeriesInfo copy).
     @inline(__always)
     func has(_ id: UInt32) -> Bool {
