@@ -68,6 +68,14 @@ import TestSupport
         // A known key keeps its id; an id taken by another key is refused.
         #expect(keys[3].canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float) } == 4)
         #expect(SeriesKey("new", field: "v").canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float, id: 4) } == nil)
+        // Canonically equivalent spellings (equal as Swift Strings) are different keys: each
+        // series gets its own bytes back.
+        let composed = SeriesKey("m", ["k": "\u{E9}"], field: "v"), decomposed = SeriesKey("m", ["k": "e\u{301}"], field: "v")
+        let a = composed.canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float) }!
+        let b = decomposed.canonicalBytes.withUnsafeBytes { c.insert(canonical: $0, type: .float) }!
+        #expect(a != b)
+        #expect(c.canonical(a) == composed.canonicalBytes && c.canonical(b) == decomposed.canonicalBytes)
+        #expect(c.key(a)!.canonicalBytes == composed.canonicalBytes && c.key(b)!.canonicalBytes == decomposed.canonicalBytes)
     }
 
     /// Tag values come back in byte order from the index's cache, which a new value refreshes

@@ -23,14 +23,26 @@ struct SeriesBrief {
 /// Every distinct string of a database's series keys (measurements, tag keys and values,
 /// fields), stored once and named by a dense number (Prometheus's index symbol table).
 struct SymbolTable {
+    /// A string compared and hashed by its UTF-8 bytes: series keys are byte strings, and two
+    /// canonically equivalent spellings ("é" and "e\u{301}", equal as Swift Strings) are two
+    /// symbols.
+    struct Bytes: Hashable {
+        let string: String
+        static func == (a: Bytes, b: Bytes) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        func hash(into h: inout Hasher) {
+            if string.utf8.withContiguousStorageIfAvailable({ h.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+                for b in string.utf8 { h.combine(b) }
+            }
+        }
+    }
     private(set) var strings: [String] = []
-    private var numbers: [String: UInt32] = [:]
+    private var numbers: [Bytes: UInt32] = [:]
 
     mutating func intern(_ s: String) -> UInt32 {
-        if let n = numbers[s] { return n }
+        if let n = numbers[Bytes(string: s)] { return n }
         let n = UInt32(strings.count)
         strings.append(s)
-        numbers[s] = n
+        numbers[Bytes(string: s)] = n
         return n
     }
 
@@ -171,6 +183,7 @@ struct SeriesCatalog {
     func copyCanonical<S: Sequence>(_ ids: S, into arena: inout [UInt8], ends: inout [Int]) where S.Element == UInt32 {
         keyArena.withUnsafeBytes { keys in
             for id in ids {
+                precondition(has(id), "series \(id) is not in the catalog")
                 let m = meta[Int(id)]
                 arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: keys[m.start..<(m.start + Int(m.length))]))
                 ends.append(arena.count)

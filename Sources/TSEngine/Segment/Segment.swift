@@ -177,6 +177,7 @@ public final class Segment: @unchecked Sendable {
             } else {
                 var r = ByteReader(body0, offset: 1)
                 let rawLen = try r.uvarint()
+                guard rawLen <= 1 << 31 else { throw EncodingError.corrupt("series table size") }
                 try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
             }
             file.release(tableOffset..<fo)

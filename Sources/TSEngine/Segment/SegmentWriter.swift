@@ -88,6 +88,8 @@ final class SegmentWriter {
             let end = min(n, start + SegmentFormat.maxBlockSamples)
             let blockStart = offset + buf.count
             let len = encode(start..<end, &scratch, &buf)
+            // Block lengths are 32-bit in memory (BlockRef): 8,192 strings of 512 KiB each would pass.
+            guard len <= Int(UInt32.max) else { throw EncodingError.corrupt("block of \(len) bytes is larger than 4 GiB") }
             refs.append(BlockRef(minT: times[start], maxT: times[end - 1], count: end - start, offset: blockStart, length: len))
             blockCount += 1
             start = end
