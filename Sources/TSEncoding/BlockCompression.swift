@@ -106,7 +106,7 @@ public enum BlockCompression: UInt8, Sendable, CaseIterable {
     /// place; otherwise the bytes go into a new, uninitialised buffer (a series table of 10⁶
     /// series is tens of megabytes: no zero-filling first, no copy when `out` was empty).
     @inline(__always)
-    private static func appendOutput(to out: inout [UInt8], capacity: Int,
+    fileprivate static func appendOutput(to out: inout [UInt8], capacity: Int,
                                      _ fill: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
         if capacity > 0 && out.capacity - out.count >= capacity {
             let start = out.count
@@ -215,15 +215,12 @@ public final class ZstdStreamCompressor {
         let chunk = Swift.max(ZSTD_CStreamOutSize(), 1 << 16)
         while true {
             var remaining = 0
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: chunk))
-            let produced = output.withUnsafeMutableBytes { dst -> Int in
-                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress! + start, size: chunk, pos: 0)
+            BlockCompression.appendOutput(to: &output, capacity: chunk) { dst in
+                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: chunk, pos: 0)
                 remaining = ZSTD_compressStream2(ctx, &outBuf, &inBuf, mode)
+                precondition(ZSTD_isError(remaining) == 0, "ZSTD_compressStream2 failed")
                 return outBuf.pos
             }
-            precondition(ZSTD_isError(remaining) == 0, "ZSTD_compressStream2 failed")
-            output.removeLast(chunk - produced)
             if mode == ZSTD_e_end ? remaining == 0 : inBuf.pos == inBuf.size { return }
         }
     }

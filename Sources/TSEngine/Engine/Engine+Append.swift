@@ -62,7 +62,7 @@ extension Engine {
                     id = existing
                     let have = catalog.type(id)
                     if have != type {
-                        let k = catalog.info(id)!.key
+                        let k = catalog.key(id)!
                         result.rejected.append((i, .fieldTypeConflict(measurement: k.measurement, field: k.field, input: type, existing: have)))
                         continue
                     }

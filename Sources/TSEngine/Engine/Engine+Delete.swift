@@ -29,10 +29,9 @@ extension Engine {
         var levelTombs: [String: [Tombstone]] = [:]
         let maxSeq = lock.withLock { nextSeq - 1 }
         for t in pending {
-            guard let info = lock.withLock({ db.catalog.info(t.id) }) else { continue }
-            let levels = policy.levels(for: info.key.measurement)
+            guard let ref = lock.withLock({ db.catalog.ref(t.id) }) else { continue }
+            let levels = policy.levels(for: ref.key.measurement)
             guard let coarse = levels.last?.width else { continue }
-            let ref = SeriesRef(id: t.id, key: info.key, type: info.type)
             let a = t.range.min == .min ? Int64.min : alignDown(t.range.min, coarse)
             let bEnd = t.range.max == .max ? Int64.max : alignDown(t.range.max, coarse) &+ coarse &- 1
             let expanded = TimeRange(min: a, max: bEnd)

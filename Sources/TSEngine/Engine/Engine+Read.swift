@@ -36,7 +36,7 @@ extension Engine {
             let dropped = db.tombstones.dropped
             return db.catalog.index.select(selector).compactMap { id in
                 if !dropped.isEmpty && dropped.contains(id) { return nil }
-                return db.catalog.key(id).map { SeriesRef(id: id, key: $0, type: db.catalog.type(id)) }
+                return db.catalog.ref(id)
             }
         }
     }
@@ -44,7 +44,7 @@ extension Engine {
     public func series(_ database: String, id: UInt32) throws -> SeriesRef? {
         try lock.withLock {
             let db = try databaseLocked(database, create: false)
-            return db.catalog.key(id).map { SeriesRef(id: id, key: $0, type: db.catalog.type(id)) }
+            return db.catalog.ref(id)
         }
     }
 

@@ -142,10 +142,7 @@ struct SeriesCatalog {
     mutating func reserve(series n: Int, maxID: UInt32) {
         var size = slots.count
         while n * 2 > size { size *= 2 }
-        if size > slots.count {
-            slots = Array(repeating: 0, count: size)
-            for id in 1..<UInt32(meta.count) where has(id) { place(id, hash: withCanonical(id) { SeriesCatalog.hash($0) }) }
-        }
+        if size > slots.count { rehash(size) }
         meta.reserveCapacity(Swift.min(Int(maxID) + 1, n * 2 + 1024))
     }
 
@@ -201,6 +198,9 @@ struct SeriesCatalog {
     /// A copy of the canonical key bytes of series `id` (which must exist).
     func canonical(_ id: UInt32) -> [UInt8] { withCanonical(id) { [UInt8]($0) } }
 
+    /// Series `id` as queries name it: id, key and type (no copy of the canonical bytes).
+    func ref(_ id: UInt32) -> SeriesRef? { key(id).map { SeriesRef(id: id, key: $0, type: type(id)) } }
+
     func info(_ id: UInt32) -> SeriesInfo? {
         guard let k = key(id) else { return nil }
         return SeriesInfo(id: id, key: k, type: type(id), canonical: canonical(id))
@@ -250,8 +250,11 @@ struct SeriesCatalog {
         slots[i] = id
     }
 
-    private mutating func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
+    private mutating func grow() { rehash(slots.count * 2) }
+
+    /// Rebuilds the hash table with `size` slots (a power of two).
+    private mutating func rehash(_ size: Int) {
+        slots = Array(repeating: 0, count: size)
         for id in 1..<UInt32(meta.count) where has(id) {
             place(id, hash: withCanonical(id) { SeriesCatalog.hash($0) })
         }

@@ -69,17 +69,8 @@ public final class Segment: @unchecked Sendable {
         let body = UnsafeRawBufferPointer(rebasing: idx[..<(idx.count - 4)])
         let crc = try ByteReader.le(UInt32.self, idx, at: idx.count - 4)
         guard CRC32C.checksum(body) == crc else { throw corrupt("series table checksum mismatch") }
-        var raw: [UInt8] = []
         do {
-            guard let method = BlockCompression(rawValue: body[0]) else { throw corrupt("series table compression") }
-            if method == .none {
-                raw = Array(body[1...])
-            } else {
-                var r = ByteReader(body, offset: 1)
-                let rawLen = try r.uvarint()
-                guard rawLen <= 1 << 31 else { throw corrupt("series table size") }
-                try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
-            }
+            let raw = try Segment.decodeTable(body, corrupt)
             let table = try raw.withUnsafeBytes { try Segment.parseIndex($0, dataEnd: Int(indexOffset), expected: nSeries) }
             (ids, types, blockStart, blocks, replaces) = (table.ids, table.types, table.blockStart, table.blocks, table.replaces)
             var samples = 0, bytes = 0
@@ -98,6 +89,19 @@ public final class Segment: @unchecked Sendable {
         } catch {
             throw corrupt("series table: \(error)")
         }
+    }
+
+    /// The raw body of a series table (`body`: its bytes without the CRC): the compression
+    /// byte, then the body as stored or the raw length and the compressed body.
+    private static func decodeTable(_ body: UnsafeRawBufferPointer, _ corrupt: (String) -> CorruptFileError) throws -> [UInt8] {
+        guard let method = BlockCompression(rawValue: body[0]) else { throw corrupt("series table compression") }
+        if method == .none { return Array(body[1...]) }
+        var r = ByteReader(body, offset: 1)
+        let rawLen = try r.uvarint()
+        guard rawLen <= 1 << 31 else { throw corrupt("series table size") }
+        var raw: [UInt8] = []
+        try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
+        return raw
     }
 
     private struct Table {
@@ -168,17 +172,9 @@ public final class Segment: @unchecked Sendable {
     func forEachKey(_ body: (UInt32, ValueType, UnsafeRawBufferPointer) throws -> Void) throws {
         let b = file.bytes
         let fo = b.count - SegmentFormat.footerSize
-        let body0 = UnsafeRawBufferPointer(rebasing: b[tableOffset..<(fo - 4)])
-        var raw: [UInt8] = []
         do {
-            guard let method = BlockCompression(rawValue: body0[0]) else { throw EncodingError.corrupt("series table compression") }
-            if method == .none {
-                raw = Array(body0[1...])
-            } else {
-                var r = ByteReader(body0, offset: 1)
-                let rawLen = try r.uvarint()
-                guard rawLen <= 1 << 31 else { throw EncodingError.corrupt("series table size") }
-                try BlockCompression.decompress(r.rest(), method: method, decompressedSize: Int(rawLen), into: &raw)
+            let raw = try Segment.decodeTable(UnsafeRawBufferPointer(rebasing: b[tableOffset..<(fo - 4)])) {
+                CorruptFileError(path: path, detail: $0)
             }
             file.release(tableOffset..<fo)
             _ = try raw.withUnsafeBytes { try Segment.walkIndex($0, dataEnd: tableOffset, expected: ids.count, key: body, block: { _ in }) }
