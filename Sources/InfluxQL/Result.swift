@@ -1,3 +1,5 @@
+import TSSupport
+
 // The result model of InfluxQL statements, in InfluxDB 1.x's shape: what tsdbd's executor
 // produces, what ResultEncoding writes as JSON and CSV, and what tsctl decodes from /query.
 
@@ -33,15 +35,115 @@ public struct ResultSeries: Sendable, Equatable {
     /// Sorted by key; empty when the statement has no GROUP BY tags.
     public var tags: [(key: String, value: String)]
     public var columns: [String]
-    /// For SELECT results the first cell of each row is `.integer(nanoseconds since the epoch)`.
-    public var values: [[QValue]]
+    /// Rows as one array per row, or row-major in one array of `columns.count` cells a row.
+    /// Large metadata answers (SHOW TAG VALUES over 300 k series: 10⁵ rows) are built flat: no
+    /// allocation per row to build, encode or free.
+    @usableFromInline var storage: Storage
+
+    @usableFromInline enum Storage: Sendable {
+        case nested([[QValue]])
+        case flat([QValue])
+        /// Every column a string column of `StringColumn`s of equal length (SHOW TAG VALUES).
+        case strings([StringColumn])
+    }
 
     /// `tags` may come in any order; they are kept sorted by key bytes, as InfluxDB writes them.
     public init(name: String? = nil, tags: [(key: String, value: String)] = [], columns: [String], values: [[QValue]] = []) {
         self.name = name
         self.tags = tags.count < 2 ? tags : tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         self.columns = columns
-        self.values = values
+        self.storage = .nested(values)
+    }
+
+    /// Rows given row-major: `cells.count` is a multiple of `columns.count` (which is not 0).
+    public init(name: String? = nil, columns: [String], cells: [QValue]) {
+        precondition(!columns.isEmpty && cells.count % columns.count == 0, "cells do not fill whole rows")
+        self.name = name
+        self.tags = []
+        self.columns = columns
+        self.storage = .flat(cells)
+    }
+
+    /// Rows of strings given as columns of equal length, one per entry of `columns`.
+    public init(name: String? = nil, columns: [String], strings: [StringColumn]) {
+        precondition(columns.count == strings.count && !columns.isEmpty && strings.allSatisfy { $0.count == strings[0].count },
+                     "string columns do not match")
+        self.name = name
+        self.tags = []
+        self.columns = columns
+        self.storage = .strings(strings)
+    }
+
+    /// For SELECT results the first cell of each row is `.integer(nanoseconds since the epoch)`.
+    /// Reading a flat series' `values` builds the nested rows; encoders use `withRows` instead.
+    public var values: [[QValue]] {
+        get {
+            switch storage {
+            case .nested(let v): return v
+            case .flat(let c):
+                let w = columns.count
+                return stride(from: 0, to: c.count, by: w).map { Array(c[$0..<$0 + w]) }
+            case .strings(let cols):
+                return (0..<rowCount).map { r in cols.map { .string($0[r]) } }
+            }
+        }
+        set { storage = .nested(newValue) }
+        _modify {
+            var v: [[QValue]]
+            switch storage {
+            case .nested(let n): v = n
+            case .flat, .strings: v = values
+            }
+            storage = .nested([])  // drops the stored reference, so appends do not copy
+            defer { storage = .nested(v) }
+            yield &v
+        }
+    }
+
+    public var rowCount: Int {
+        switch storage {
+        case .nested(let v): v.count
+        case .flat(let c): c.count / columns.count
+        case .strings(let cols): cols[0].count
+        }
+    }
+
+    /// Calls `body` with each row's cells in place, in order.
+    public func withRows(_ body: (UnsafeBufferPointer<QValue>) throws -> Void) rethrows {
+        switch storage {
+        case .nested(let v):
+            try v.withUnsafeBufferPointer { rows in
+                for r in rows { try r.withUnsafeBufferPointer { try body($0) } }
+            }
+        case .flat(let c):
+            let w = columns.count
+            try c.withUnsafeBufferPointer { cells in
+                var i = 0
+                while i < cells.count {
+                    try body(UnsafeBufferPointer(rebasing: cells[i..<i + w]))
+                    i += w
+                }
+            }
+        case .strings(let cols):
+            var row: [QValue] = []
+            for r in 0..<rowCount {
+                row = cols.map { .string($0[r]) }
+                try row.withUnsafeBufferPointer { try body($0) }
+            }
+        }
+    }
+
+    /// The same series with only the rows in `range` (chunked answers, LIMIT and OFFSET).
+    public func rows(_ range: Range<Int>) -> ResultSeries {
+        var s = self
+        switch storage {
+        case .nested(let v): s.storage = .nested(Array(v[range]))
+        case .flat(let c):
+            let w = columns.count
+            s.storage = .flat(Array(c[range.lowerBound * w..<range.upperBound * w]))
+        case .strings(let cols): s.storage = .strings(cols.map { $0.slice(range) })
+        }
+        return s
     }
 
     public static func == (a: ResultSeries, b: ResultSeries) -> Bool {

@@ -33,7 +33,7 @@ public enum ResultEncoding {
     public static func jsonBytes(_ results: [StatementResult], time: TimeEncoding, includeLevel: Bool = false) -> [UInt8] {
         var o = JSONBytes()
         // About 24 bytes per cell: one growth of the buffer instead of ~20 doublings for large answers.
-        o.bytes.reserveCapacity(256 + 24 * results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.values.count * max(1, $1.columns.count) } })
+        o.bytes.reserveCapacity(256 + 24 * results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.rowCount * max(1, $1.columns.count) } })
         o.raw("{\"results\":[")
         for (i, r) in results.enumerated() {
             if i > 0 { o.raw(",") }
@@ -115,34 +115,55 @@ public enum ResultEncoding {
             o.string(c)
         }
         o.raw("],\"values\":[")
-        // Rows and values are read in place through buffer pointers (no copy, so no reference
-        // counting per value: SHOW TAG VALUES answers hundreds of thousands of string rows).
-        s.values.withUnsafeBufferPointer { rows in
-            for ri in rows.indices {
-                if ri > 0 { o.raw(",") }
-                o.raw("[")
-                rows[ri].withUnsafeBufferPointer { row in
-                    for ci in row.indices {
-                        if ci > 0 { o.raw(",") }
-                        if ci == 0 && hasTime, case .integer(let t) = row[ci] {
-                            switch time {
-                            case .rfc3339:
-                                o.raw("\"")
-                                o.ascii(RFC3339.format(t))
-                                o.raw("\"")
-                            case .epoch(let unit): o.int(floorDiv(t, unit))
-                            }
-                        } else {
-                            o.value(row[ci])
-                        }
-                    }
-                }
-                o.raw("]")
-            }
+        // Rows and values are read in place (no copy, so no reference counting per value: SHOW TAG
+        // VALUES answers hundreds of thousands of string rows).
+        if case .strings(let cols) = s.storage {
+            stringRows(cols, into: &o)
+        } else {
+            rows(s, hasTime: hasTime, time: time, into: &o)
         }
         o.raw("]")
         if partial { o.raw(",\"partial\":true") }
         o.raw("}")
+    }
+
+    /// Rows of string columns, written from the columns' bytes without a String per cell.
+    private static func stringRows(_ cols: [StringColumn], into o: inout JSONBytes) {
+        let n = cols[0].count
+        var starts = [Int](repeating: 0, count: cols.count)
+        for r in 0..<n {
+            o.raw(r == 0 ? "[" : ",[")
+            for c in cols.indices {
+                if c > 0 { o.raw(",") }
+                let end = cols[c].ends[r]
+                cols[c].bytes.withUnsafeBufferPointer { o.quoted(UnsafeBufferPointer(rebasing: $0[starts[c]..<end])) }
+                starts[c] = end
+            }
+            o.raw("]")
+        }
+    }
+
+    private static func rows(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, into o: inout JSONBytes) {
+        var firstRow = true
+        s.withRows { row in
+            if firstRow { firstRow = false } else { o.raw(",") }
+            o.raw("[")
+            for ci in row.indices {
+                if ci > 0 { o.raw(",") }
+                if ci == 0 && hasTime, case .integer(let t) = row[ci] {
+                    switch time {
+                    case .rfc3339:
+                        o.raw("\"")
+                        o.ascii(RFC3339.format(t))
+                        o.raw("\"")
+                    case .epoch(let unit): o.int(floorDiv(t, unit))
+                    }
+                } else {
+                    o.value(row[ci])
+                }
+            }
+            o.raw("]")
+        }
     }
 
     public static func csv(_ results: [StatementResult], time: TimeEncoding) -> String {
@@ -161,7 +182,7 @@ public enum ResultEncoding {
                     lastHeader = header
                 }
                 let tags = s.tags.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                for row in s.values {
+                s.withRows { row in
                     var cells = [csvField(s.name ?? ""), csvField(tags)]
                     for (ci, v) in row.enumerated() {
                         if ci == 0 && r.hasTime, case .integer(let t) = v {
@@ -263,7 +284,7 @@ struct JSONBytes {
         s.withUTF8 { quoted($0) }
     }
 
-    private mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
+    mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
         if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             bytes.append(0x22)
             bytes.append(contentsOf: u)

@@ -1,3 +1,4 @@
+import TSSupport
 import InfluxQL
 import TSEngine
 
@@ -11,7 +12,7 @@ struct MetaExecutor {
         switch s {
         case .select: preconditionFailure("SELECT is run by SelectExecutor")
         case .showDatabases:
-            return [ResultSeries(name: "databases", columns: ["name"], values: engine.databaseNames().map { [.string($0)] })]
+            return [ResultSeries(name: "databases", columns: ["name"], cells: engine.databaseNames().map { .string($0) })]
         case .showRetentionPolicies(let db):
             let name = try database(db)
             guard engine.databaseNames().contains(name) else { throw QueryError("database not found: \(name)") }
@@ -22,29 +23,35 @@ struct MetaExecutor {
         case .showTagKeys(let f) where f.condition == nil:
             // No WHERE: from the index's postings, without visiting series.
             return try perMeasurement(f, columns: ["tagKey"], needsSeries: false) { db, m, _ in
-                try engine.liveTagValues(db, measurement: m, keys: { _ in true }).map { [.string($0.key)] }
+                .cells(try engine.liveTagValues(db, measurement: m, keys: { _ in true }).map { .string($0.key) })
             }
         case .showTagKeys(let f):
             return try perMeasurement(f, columns: ["tagKey"]) { db, m, keys in
                 var seen: Set<String> = []
                 for k in keys { for t in k.tags { seen.insert(t.key) } }
-                return seen.sorted().map { [.string($0)] }
+                return .cells(seen.sorted().map { .string($0) })
             }
         case .showTagValues(let f, let key) where f.condition == nil:
             return try perMeasurement(f, columns: ["key", "value"], needsSeries: false) { db, m, _ in
-                try engine.liveTagValues(db, measurement: m, keys: { try key.matches($0) }).flatMap { k in
-                    k.values.map { [QValue.string(k.key), .string($0)] }
+                // String columns: 10⁵ rows at 300 k series, read from the index's sorted column.
+                let lists = try engine.liveTagValues(db, measurement: m, keys: { try key.matches($0) })
+                if lists.count == 1 { return .strings([.repeating(lists[0].key, count: lists[0].values.count), lists[0].values]) }
+                var keys = StringColumn(), values = StringColumn()
+                for k in lists {
+                    keys.append(contentsOf: .repeating(k.key, count: k.values.count))
+                    values.append(contentsOf: k.values)
                 }
+                return .strings([keys, values])
             }
         case .showTagValues(let f, let key):
             return try perMeasurement(f, columns: ["key", "value"]) { db, m, keys in
                 var pairs: Set<[String]> = []
                 for k in keys { for t in k.tags where try key.matches(t.key) { pairs.insert([t.key, t.value]) } }
-                return pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { [.string($0[0]), .string($0[1])] }
+                return .cells(pairs.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { [.string($0[0]), .string($0[1])] })
             }
         case .showFieldKeys(let f):
             return try perMeasurement(f, columns: ["fieldKey", "fieldType"], needsSeries: false) { db, m, _ in
-                try engine.fieldKeys(db, measurement: m).sorted { $0.0 < $1.0 }.map { [.string($0.0), .string("\($0.1)")] }
+                .cells(try engine.fieldKeys(db, measurement: m).sorted { $0.0 < $1.0 }.flatMap { [.string($0.0), .string("\($0.1)")] })
             }
         case .showSeries(let f):
             let db = try database(f.database)
@@ -52,8 +59,8 @@ struct MetaExecutor {
             for m in try measurements(db, f.sources) {
                 for k in try seriesKeys(db, m, f.condition) { keys.insert(k.seriesText) }
             }
-            let rows = page(keys.sorted().map { [QValue.string($0)] }, f.limit, f.offset)
-            return rows.isEmpty ? [] : [ResultSeries(name: nil, columns: ["key"], values: rows)]
+            let s = page(ResultSeries(name: nil, columns: ["key"], cells: keys.sorted().map { .string($0) }), f.limit, f.offset)
+            return s.rowCount == 0 ? [] : [s]
         case .createDatabase(let name):
             try requireWrites()
             do { try engine.createDatabase(name) } catch EngineError.invalidName { throw QueryError("invalid database name: \(name)") }
@@ -107,15 +114,25 @@ struct MetaExecutor {
         return out
     }
 
+    /// One measurement's rows: cells row-major, or string columns.
+    enum Rows {
+        case cells([QValue])
+        case strings([StringColumn])
+    }
+
     private func perMeasurement(_ f: ShowFilter, columns: [String], needsSeries: Bool = true,
-                                _ rows: (String, String, [SeriesKey]) throws -> [[QValue]]) throws -> [ResultSeries] {
+                                _ rows: (String, String, [SeriesKey]) throws -> Rows) throws -> [ResultSeries] {
         let db = try database(f.database)
         var out: [ResultSeries] = []
         for m in try measurements(db, f.sources) {
             let keys = needsSeries ? try seriesKeys(db, m, f.condition) : []
             if needsSeries && keys.isEmpty { continue }
-            let r = page(try rows(db, m, keys), f.limit, f.offset)
-            if !r.isEmpty { out.append(ResultSeries(name: m, columns: columns, values: r)) }
+            let s: ResultSeries
+            switch try rows(db, m, keys) {
+            case .cells(let c): s = page(ResultSeries(name: m, columns: columns, cells: c), f.limit, f.offset)
+            case .strings(let c): s = page(ResultSeries(name: m, columns: columns, strings: c), f.limit, f.offset)
+            }
+            if s.rowCount > 0 { out.append(s) }
         }
         return out
     }
@@ -136,15 +153,16 @@ struct MetaExecutor {
         if q.condition != nil {
             names = try names.filter { !(try seriesKeys(db, $0, q.condition)).isEmpty }
         }
-        let rows = page(names.map { [QValue.string($0)] }, q.limit, q.offset)
-        return rows.isEmpty ? [] : [ResultSeries(name: "measurements", columns: ["name"], values: rows)]
+        let s = page(ResultSeries(name: "measurements", columns: ["name"], cells: names.map { .string($0) }), q.limit, q.offset)
+        return s.rowCount == 0 ? [] : [s]
     }
 
-    private func page(_ rows: [[QValue]], _ limit: Int?, _ offset: Int?) -> [[QValue]] {
-        var r = rows
-        if let o = offset, o > 0 { r = Array(r.dropFirst(o)) }
-        if let l = limit, l > 0 { r = Array(r.prefix(l)) }
-        return r
+    /// The rows of `s` after OFFSET, at most LIMIT of them.
+    private func page(_ s: ResultSeries, _ limit: Int?, _ offset: Int?) -> ResultSeries {
+        let n = s.rowCount
+        let lo = min(n, max(0, offset ?? 0))
+        let hi = (limit ?? 0) > 0 ? min(n, lo + limit!) : n
+        return lo == 0 && hi == n ? s : s.rows(lo..<hi)
     }
 
     /// DELETE removes the points of the matching series in the WHERE clause's time range (all

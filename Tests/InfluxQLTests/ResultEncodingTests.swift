@@ -1,4 +1,5 @@
 @testable import InfluxQL
+import TSSupport
 import XCTest
 
 final class ResultEncodingTests: XCTestCase {
@@ -31,5 +32,33 @@ final class ResultEncodingTests: XCTestCase {
         XCTAssertEqual(TimeEncoding(epoch: "ms"), .epoch(unit: 1_000_000))
         XCTAssertEqual(TimeEncoding(epoch: "h"), .epoch(unit: 3_600_000_000_000))
         XCTAssertNil(TimeEncoding(epoch: "d"))
+    }
+
+    /// Rows stored per row, row-major, or as string columns read the same and encode to the
+    /// same bytes (JSON, CSV, chunk slices).
+    func testRowStoragesAreEquivalent() {
+        let keys = ["host", "host", "type"], vals = ["a\"b", "é", ""]
+        let nested = ResultSeries(name: "m", columns: ["key", "value"], values: zip(keys, vals).map { [.string($0), .string($1)] })
+        let flat = ResultSeries(name: "m", columns: ["key", "value"], cells: zip(keys, vals).flatMap { [QValue.string($0), .string($1)] })
+        let strings = ResultSeries(name: "m", columns: ["key", "value"], strings: [StringColumn(keys), StringColumn(vals)])
+        for s in [flat, strings] {
+            XCTAssertEqual(s, nested)
+            XCTAssertEqual(s.rowCount, 3)
+            XCTAssertEqual(s.values, nested.values)
+            let r = [StatementResult(statementID: 0, series: [s], hasTime: false)]
+            let n = [StatementResult(statementID: 0, series: [nested], hasTime: false)]
+            XCTAssertEqual(ResultEncoding.json(r, time: .rfc3339), ResultEncoding.json(n, time: .rfc3339))
+            XCTAssertEqual(ResultEncoding.csv(r, time: .rfc3339), ResultEncoding.csv(n, time: .rfc3339))
+            XCTAssertEqual(s.rows(1..<3), nested.rows(1..<3))
+            XCTAssertEqual(s.rows(1..<3).values, [[.string("host"), .string("é")], [.string("type"), .string("")]])
+            XCTAssertEqual(s.rows(3..<3).rowCount, 0)
+        }
+        XCTAssertEqual(ResultEncoding.json([StatementResult(statementID: 0, series: [strings], hasTime: false)], time: .rfc3339),
+                       #"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["key","value"],"values":[["host","a\"b"],["host","é"],["type",""]]}]}]}"#)
+        // Appending to a flat series' values turns it into nested rows, keeping the old ones.
+        var grown = flat
+        grown.values.append([.string("x"), .string("y")])
+        XCTAssertEqual(grown.rowCount, 4)
+        XCTAssertEqual(grown.values.last, [.string("x"), .string("y")])
     }
 }

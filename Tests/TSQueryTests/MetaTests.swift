@@ -27,6 +27,9 @@ final class MetaTests: XCTestCase {
         XCTAssertEqual(try f.run("SHOW TAG VALUES FROM \"cpu_value\" WITH KEY = \"host\" WHERE \"type_instance\" = 'user'").series,
                        [ResultSeries(name: "cpu_value", columns: ["key", "value"], values: [[.string("host"), .string("hv1")]])])
         XCTAssertEqual(try f.run("SHOW TAG VALUES WITH KEY IN (\"host\", \"type_instance\")").series[0].values.count, 4)
+        XCTAssertEqual(try f.run("SHOW TAG VALUES FROM cpu_value WITH KEY IN (\"host\", \"type_instance\") LIMIT 2 OFFSET 1").series[0].values,
+                       [[.string("host"), .string("hv2")], [.string("type_instance"), .string("system")]], "keys in order, values by bytes, paged across keys")
+        XCTAssertEqual(try f.run("SHOW TAG VALUES FROM cpu_value WITH KEY = \"host\" OFFSET 5").series, [], "a page past the end has no series")
         XCTAssertEqual(try f.run("SHOW FIELD KEYS FROM memory_value").series,
                        [ResultSeries(name: "memory_value", columns: ["fieldKey", "fieldType"], values: [[.string("total"), .string("integer")], [.string("value"), .string("float")]])])
         XCTAssertEqual(try f.run("SHOW SERIES FROM cpu_value").series,

@@ -66,8 +66,8 @@ extension Engine {
     /// WHERE, answered from the index's postings. Sorted value lists are cached by the index
     /// (sorted under the lock once per new value); dropped series are filtered outside the lock.
     public func liveTagValues(_ database: String, measurement: String,
-                              keys keep: (String) throws -> Bool) throws -> [(key: String, values: [String])] {
-        let (lists, dropped) = try lock.withLock { () -> ([(String, [String], [String: [UInt32]])], Set<UInt32>) in
+                              keys keep: (String) throws -> Bool) throws -> [(key: String, values: StringColumn)] {
+        let (lists, dropped) = try lock.withLock { () -> ([(String, StringColumn, [String: [UInt32]])], Set<UInt32>) in
             let db = try databaseLocked(database, create: false)
             let keys = try db.catalog.index.tagKeys(measurement).filter(keep)
             let dropped = db.tombstones.dropped
@@ -76,7 +76,7 @@ extension Engine {
             }, dropped)
         }
         return lists.compactMap { key, sorted, postings in
-            let live = dropped.isEmpty ? sorted : sorted.filter { v in postings[v]!.contains { !dropped.contains($0) } }
+            let live = dropped.isEmpty ? sorted : sorted.filter { i in postings[sorted[i]]!.contains { !dropped.contains($0) } }
             return live.isEmpty ? nil : (key, live)
         }
     }

@@ -12,7 +12,8 @@ struct TagIndex {
         var fields: [String: (type: ValueType, series: [UInt32])] = [:]
         /// tag key → its values in byte order, kept until a new value arrives (SHOW TAG VALUES
         /// over 10⁵ values would otherwise sort them on every query).
-        var sortedValues: [String: [String]] = [:]
+        /// Stored back to back, so a long answer is read sequentially from one buffer.
+        var sortedValues: [String: StringColumn] = [:]
 
         /// Adds a series to every list it belongs in; true when an id arrived out of order.
         mutating func add(id: UInt32, tags ts: [Tag], field: String, type: ValueType) -> Bool {
@@ -111,10 +112,10 @@ struct TagIndex {
     }
 
     /// The values of tag `key` in `measurement`, in byte order (cached until a new one arrives).
-    mutating func sortedTagValues(_ measurement: String, key: String) -> [String] {
+    mutating func sortedTagValues(_ measurement: String, key: String) -> StringColumn {
         if let v = measurements[measurement]?.sortedValues[key] { return v }
-        guard let values = measurements[measurement]?.tags[key] else { return [] }
-        let sorted = values.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard let values = measurements[measurement]?.tags[key] else { return StringColumn() }
+        let sorted = StringColumn(values.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         measurements[measurement]!.sortedValues[key] = sorted
         return sorted
     }

@@ -42,25 +42,26 @@ struct QueryAPI: Sendable {
         guard let time = TimeEncoding(epoch: p["epoch"]) else {
             return error(.badRequest, "invalid epoch: \(p["epoch"] ?? "")")
         }
-        let results: [StatementResult]
+        let wantsCSV = (req.headers[.accept] ?? "").contains("application/csv") || (req.headers[.accept] ?? "").contains("text/csv")
+        let chunkSize = p["chunked"] == "true" ? Int(p["chunk_size"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? QueryAPI.defaultChunkSize : nil
+        let body: [UInt8]
         do {
-            results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], ctx: ctx)
+            // Encoded on the pool thread that ran the query, while the result is in its cache.
+            body = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], ctx: ctx) { results in
+                if wantsCSV { return Array(ResultEncoding.csv(results, time: time).utf8) }
+                if let size = chunkSize { return Array(QueryAPI.chunked(results, time: time, size: size).utf8) }
+                return ResultEncoding.jsonBytes(results, time: time)
+            }
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
         } catch let e as NotAuthorized {
             api.counters.addAuthFailure("forbidden")
             return error(.forbidden, e.message)
         }
-        let wantsCSV = (req.headers[.accept] ?? "").contains("application/csv") || (req.headers[.accept] ?? "").contains("text/csv")
         if wantsCSV {
-            return Response(status: .ok, headers: [.contentType: "application/csv"],
-                            body: .init(byteBuffer: ByteBuffer(string: ResultEncoding.csv(results, time: time))))
+            return Response(status: .ok, headers: [.contentType: "application/csv"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
-        if p["chunked"] == "true" {
-            let size = Int(p["chunk_size"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? QueryAPI.defaultChunkSize
-            return json(.ok, chunked(results, time: time, size: size))
-        }
-        return json(.ok, bytes: ResultEncoding.jsonBytes(results, time: time))
+        return json(.ok, bytes: body)
     }
 
     /// Native API: times are always integer nanoseconds, and each result names the level that served it.
@@ -72,8 +73,10 @@ struct QueryAPI: Sendable {
             return error(.badRequest, "unknown level \"\(n)\": expected auto, raw or a rollup level such as 5m or 1h")
         }
         do {
-            let results = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level, ctx: ctx)
-            return json(.ok, bytes: ResultEncoding.jsonBytes(results, time: .epoch(unit: 1), includeLevel: true))
+            let body = try await run(q, database: p["db"], writable: req.method == .post, params: p["params"], level: level, ctx: ctx) {
+                ResultEncoding.jsonBytes($0, time: .epoch(unit: 1), includeLevel: true)
+            }
+            return json(.ok, bytes: body)
         } catch let e as ParseError {
             return error(.badRequest, "error parsing query: \(e)")
         } catch let e as NotAuthorized {
@@ -84,7 +87,9 @@ struct QueryAPI: Sendable {
 
     /// Runs the statements off the event loop. As in InfluxDB, statements that change data
     /// (CREATE, DROP, DELETE) need POST; over GET they fail with a statement error.
-    func run(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto, ctx: TSContext) async throws -> [StatementResult] {
+    /// `encode` runs on the same pool thread, right after the statements.
+    func run<T: Sendable>(_ q: String, database: String?, writable: Bool, params: String? = nil, level: LevelChoice = .auto, ctx: TSContext,
+                          encode: @escaping @Sendable ([StatementResult]) -> T) async throws -> T {
         var text = q
         if let p = params, !p.isEmpty {
             guard let values = QueryAPI.boundValues(p) else {
@@ -100,7 +105,7 @@ struct QueryAPI: Sendable {
         let options = QueryOptions(now: SystemClock.wallClockNanos(), allowWrites: writable, level: level)
         let exec = QueryExecutor(engine: engine)
         let db = database.flatMap { $0.isEmpty ? nil : $0 }
-        return try await api.onPool { exec.execute(statements, database: db, options: options) }
+        return try await api.onPool { encode(exec.execute(statements, database: db, options: options)) }
     }
 
     /// The `params` JSON object (strings, numbers, booleans), or nil when it is not one.
@@ -121,7 +126,7 @@ struct QueryAPI: Sendable {
 
     /// InfluxDB's chunked JSON: one object per line, each series split into `size`-row pieces,
     /// every piece but the last of a series marked `partial`.
-    func chunked(_ results: [StatementResult], time: TimeEncoding, size: Int) -> String {
+    static func chunked(_ results: [StatementResult], time: TimeEncoding, size: Int) -> String {
         var out = ""
         for r in results {
             if r.series.isEmpty {
@@ -145,12 +150,10 @@ struct QueryAPI: Sendable {
             for s in r.series {
                 var start = 0
                 repeat {
-                    let end = min(s.values.count, start + size)
-                    var piece = s
-                    piece.values = Array(s.values[start..<end])
-                    pieces.append((piece, end < s.values.count))
+                    let end = min(s.rowCount, start + size)
+                    pieces.append((s.rows(start..<end), end < s.rowCount))
                     start = end
-                } while start < s.values.count
+                } while start < s.rowCount
             }
             for (i, (piece, more)) in pieces.enumerated() {
                 var one = r
