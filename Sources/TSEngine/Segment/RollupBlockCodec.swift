@@ -28,6 +28,10 @@ enum RollupBlockCodec {
     static func encode(_ c: RollupColumns, range: Range<Int>, compression: BlockCompression, level: Int,
                        scratch: inout [UInt8], into out: inout [UInt8]) -> Int {
         scratch.removeAll(keepingCapacity: true)
+        if range.count == 1 {
+            ByteWriter.append(to: &scratch) { single(c, range.lowerBound, &$0) }
+            return BlockCodec.frame(scratch, compression: compression, level: level, into: &out)
+        }
         var col: [UInt8] = []
         ByteWriter.append(to: &scratch) { w in
             w.uvarint(UInt64(range.count))
@@ -96,17 +100,113 @@ enum RollupBlockCodec {
         return BlockCodec.frame(scratch, compression: compression, level: level, into: &out)
     }
 
-    /// Verifies and decodes a stored rollup block. Throws `CorruptFileError` naming file and block.
-    static func decode(_ block: UnsafeRawBufferPointer, type: ValueType, expectedCount: Int,
-                       path: String, blockOffset: Int) throws -> RollupColumns {
-        try BlockCodec.unframe(block, path: path, blockOffset: blockOffset) {
-            try decodeRaw($0, type: type, expectedCount: expectedCount)
+    /// Marks the single-bucket body; a columnar body starts with its bucket count, never 0.
+    static let singleBucket: UInt8 = 0
+
+    /// One bucket without column framing (short-lived and sparse series have one bucket per
+    /// level window, where the framing of ten columns would cost more than the values):
+    /// `0`, count, first and last time offsets (zz varints), a flags byte
+    /// (bit 0: min is first, bit 1: max is last), a byte whose bit k says value k is stored as a
+    /// zz varint, then first, last, min and max unless flagged, sum and increase — each a zz
+    /// varint or 8 bytes LE (float bits). Integer series' values are zz varints; their increase
+    /// is a float like a float series'. The bucket's start is the block's `minT` in the series
+    /// table, so it is not repeated.
+    private static func single(_ c: RollupColumns, _ i: Int, _ w: inout ByteWriter) {
+        w.u8(singleBucket)
+        w.uvarint(UInt64(c.counts[i]))
+        w.varint(c.firstTimes[i])
+        w.varint(c.lastTimes[i])
+        var values: [(bits: UInt64, int: Int64?)] = []
+        var flags: UInt8 = 0
+        if c.type == .float {
+            if c.mins[i].bitPattern == c.firsts[i].bitPattern { flags |= 1 }
+            if c.maxs[i].bitPattern == c.lasts[i].bitPattern { flags |= 2 }
+            for (k, v) in [c.firsts[i], c.lasts[i], c.mins[i], c.maxs[i], c.sums[i]].enumerated()
+            where !(k == 2 && flags & 1 != 0) && !(k == 3 && flags & 2 != 0) {
+                values.append((v.bitPattern, integral(v)))
+            }
+        } else {
+            if c.imins[i] == c.ifirsts[i] { flags |= 1 }
+            if c.imaxs[i] == c.ilasts[i] { flags |= 2 }
+            for (k, v) in [c.ifirsts[i], c.ilasts[i], c.imins[i], c.imaxs[i], c.isums[i]].enumerated()
+            where !(k == 2 && flags & 1 != 0) && !(k == 3 && flags & 2 != 0) {
+                values.append((0, v))
+            }
+        }
+        values.append((c.increases[i].bitPattern, integral(c.increases[i])))
+        var asInt: UInt8 = 0
+        for (k, v) in values.enumerated() where v.int != nil { asInt |= 1 << UInt8(k) }
+        w.u8(flags)
+        w.u8(asInt)
+        for v in values {
+            if let n = v.int { w.varint(n) } else { w.le(v.bits) }
         }
     }
 
-    private static func decodeRaw(_ p: UnsafeRawBufferPointer, type: ValueType, expectedCount: Int) throws -> RollupColumns {
+    /// `v` as an integer when converting back gives the same bits (not -0, NaN or fractions) and
+    /// its varint is shorter than the 8 bytes of the float.
+    @inline(__always) private static func integral(_ v: Double) -> Int64? {
+        guard v.isFinite, v == v.rounded(.towardZero), abs(v) < 9.2e18 else { return nil }
+        let n = Int64(v)
+        return Double(n).bitPattern == v.bitPattern && Varint.length(Varint.zigzag(n)) < 8 ? n : nil
+    }
+
+    private static func decodeSingle(_ r: inout ByteReader, type: ValueType, expectedCount: Int, start: Int64) throws -> RollupColumns {
+        guard expectedCount == 1 else { throw EncodingError.corrupt("single-bucket body for \(expectedCount) buckets") }
+        var c = RollupColumns(type: type)
+        c.starts = [start]
+        let n = try r.uvarint()
+        guard n >= 1, n <= UInt64(Int64.max) else { throw EncodingError.corrupt("bucket count \(n)") }
+        c.counts = [Int64(n)]
+        c.firstTimes = [try r.varint()]
+        c.lastTimes = [try r.varint()]
+        let flags = try r.u8(), asInt = try r.u8()
+        guard flags & ~3 == 0 else { throw EncodingError.corrupt("single-bucket flags \(flags)") }
+        let stored = 6 - (flags & 1) - (flags >> 1 & 1)  // first, last, min, max, sum, increase; min/max not when flagged
+        guard asInt >> stored == 0 else { throw EncodingError.corrupt("single-bucket integer bits \(asInt)") }
+        var k: UInt8 = 0
+        func next(float: Bool) throws -> (Double, Int64) {
+            defer { k += 1 }
+            if asInt & (1 << k) != 0 {
+                let n = try r.varint()
+                return (Double(n), n)
+            }
+            guard float else { throw EncodingError.corrupt("integer statistic stored as float bits") }
+            return (Double(bitPattern: try r.le(UInt64.self)), 0)
+        }
+        let isFloat = type == .float
+        let first = try next(float: isFloat), last = try next(float: isFloat)
+        let min = flags & 1 != 0 ? first : try next(float: isFloat)
+        let max = flags & 2 != 0 ? last : try next(float: isFloat)
+        let sum = try next(float: isFloat)
+        let increase = try next(float: true)
+        if isFloat {
+            c.firsts = [first.0]; c.lasts = [last.0]; c.mins = [min.0]; c.maxs = [max.0]; c.sums = [sum.0]
+        } else {
+            c.ifirsts = [first.1]; c.ilasts = [last.1]; c.imins = [min.1]; c.imaxs = [max.1]; c.isums = [sum.1]
+        }
+        c.increases = [increase.0]
+        guard r.isAtEnd else { throw EncodingError.corrupt("trailing bytes in rollup block") }
+        return c
+    }
+
+    /// Verifies and decodes a stored rollup block. Throws `CorruptFileError` naming file and block.
+    /// `start` is the block's first bucket start from the series table (the single-bucket body
+    /// does not repeat it).
+    static func decode(_ block: UnsafeRawBufferPointer, type: ValueType, expectedCount: Int, start: Int64,
+                       path: String, blockOffset: Int) throws -> RollupColumns {
+        try BlockCodec.unframe(block, path: path, blockOffset: blockOffset) {
+            try decodeRaw($0, type: type, expectedCount: expectedCount, start: start)
+        }
+    }
+
+    private static func decodeRaw(_ p: UnsafeRawBufferPointer, type: ValueType, expectedCount: Int, start: Int64) throws -> RollupColumns {
         guard type == .float || type == .integer else { throw EncodingError.corrupt("rollup of a \(type) series") }
         var r = ByteReader(p)
+        if p.first == singleBucket {
+            _ = try r.u8()
+            return try decodeSingle(&r, type: type, expectedCount: expectedCount, start: start)
+        }
         let n = try r.uvarint()
         guard n == UInt64(expectedCount) else { throw EncodingError.corrupt("count \(n) != index count \(expectedCount)") }
         let count = Int(n)

@@ -213,7 +213,7 @@ public final class Segment: @unchecked Sendable {
     func readRollupBlock(_ ref: BlockRef, type: ValueType) throws -> RollupColumns {
         guard kind == .rollups else { throw CorruptFileError(path: path, detail: "not a segment of rollups") }
         let b = UnsafeRawBufferPointer(rebasing: file.bytes[ref.offset..<(ref.offset + ref.length)])
-        return try RollupBlockCodec.decode(b, type: type, expectedCount: ref.count, path: path, blockOffset: ref.offset)
+        return try RollupBlockCodec.decode(b, type: type, expectedCount: ref.count, start: ref.minT, path: path, blockOffset: ref.offset)
     }
 
     /// Per-series figures: key, type, samples and bytes of blocks (for `tsctl inspect`).

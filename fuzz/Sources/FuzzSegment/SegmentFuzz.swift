@@ -9,7 +9,7 @@
 //   7 stored block       BlockCodec.decode (CRC, decompression, column layout)   type, count-1, flags, block
 //   8 segment file       Segment(path:) then verify() and seriesSummaries()       flags, file
 //   9 series key         SeriesKey(canonical:)
-//  10 rollup block       RollupBlockCodec.decode (docs/format/rollup.md)   type, count-1, flags, block
+//  10 rollup block       RollupBlockCodec.decode (docs/format/rollup.md)   type, count-1, flags, start, block
 // For 7, 8 and 10, flags bit 0 set means "use the CRCs as they are"; otherwise the harness writes the
 // correct CRC32C values (the block's, or the series table's and the footer's) so mutations get past
 // the checksums to the code behind them.
@@ -226,12 +226,13 @@ func rollupBlock(_ input: inout FuzzInput) {
     let typeByte = input.byte()
     let n = 1 + Int(input.varint() % UInt64(SegmentFormat.maxBlockSamples))
     let flags = input.byte()
+    let start = Int64(bitPattern: input.varint())
     let body = input.rest()
     let type: ValueType = typeByte & 1 == 0 ? .float : .integer
     let stored = withChecksum(body, flags)
     let cols: RollupColumns
     do {
-        cols = try stored.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8) }
+        cols = try stored.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, start: start, path: "fuzz", blockOffset: 8) }
     } catch {
         guard error is CorruptFileError else { invariant(false, "unexpected error: \(error)"); return }
         return
@@ -247,7 +248,7 @@ func rollupBlock(_ input: inout FuzzInput) {
     let method = BlockCompression.allCases[Int(flags >> 1) % BlockCompression.allCases.count]
     _ = RollupBlockCodec.encode(cols, range: 0..<n, compression: method, level: 1, scratch: &scratch, into: &again)
     do {
-        let back = try again.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, path: "fuzz", blockOffset: 8) }
+        let back = try again.withUnsafeBytes { try RollupBlockCodec.decode($0, type: type, expectedCount: n, start: cols.starts[0], path: "fuzz", blockOffset: 8) }
         func bits(_ c: RollupColumns) -> [[UInt64]] {
             [c.starts, c.counts, c.firstTimes, c.lastTimes, c.isums, c.imins, c.imaxs, c.ifirsts, c.ilasts].map { $0.map { UInt64(bitPattern: $0) } }
                 + [c.sums, c.mins, c.maxs, c.firsts, c.lasts, c.increases].map { $0.map(\.bitPattern) }

@@ -456,7 +456,14 @@ func segmentSeeds() throws {
             var block: [UInt8] = []
             _ = RollupBlockCodec.encode(c, range: 0..<c.count, compression: compression, level: 3, scratch: &scratch, into: &block)
             seed("segment", "rollup-block-\(type)-\(compression)",
-                 [10, type == .float ? 0 : 1] + varint(UInt64(c.count - 1)) + [compression.rawValue << 1] + block.dropLast(4))
+                 [10, type == .float ? 0 : 1] + varint(UInt64(c.count - 1)) + [compression.rawValue << 1]
+                    + varint(UInt64(bitPattern: c.starts[0])) + block.dropLast(4))
+            // One bucket: the single-bucket body (no column framing).
+            block.removeAll()
+            _ = RollupBlockCodec.encode(c, range: 3..<4, compression: compression, level: 3, scratch: &scratch, into: &block)
+            seed("segment", "rollup-block-single-\(type)-\(compression)",
+                 [10, type == .float ? 0 : 1] + varint(0) + [compression.rawValue << 1]
+                    + varint(UInt64(bitPattern: c.starts[3])) + block.dropLast(4))
         }
     }
     let rw = try SegmentWriter(directory: dir, seq: 3, kind: .rollups, compression: .none, level: 3)
