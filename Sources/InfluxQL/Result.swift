@@ -56,10 +56,10 @@ public struct ResultSeries: Sendable, Equatable {
     }
 
     /// Rows given row-major: `cells.count` is a multiple of `columns.count` (which is not 0).
-    public init(name: String? = nil, columns: [String], cells: [QValue]) {
+    public init(name: String? = nil, tags: [(key: String, value: String)] = [], columns: [String], cells: [QValue]) {
         precondition(!columns.isEmpty && cells.count % columns.count == 0, "cells do not fill whole rows")
         self.name = name
-        self.tags = []
+        self.tags = tags.count < 2 ? tags : tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         self.columns = columns
         self.storage = .flat(cells)
     }

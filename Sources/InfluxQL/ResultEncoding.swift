@@ -31,13 +31,13 @@ public enum ResultEncoding {
 
     /// `json(_:time:includeLevel:)` as UTF-8 bytes (what the HTTP answer sends, without a String in between).
     public static func jsonBytes(_ results: [StatementResult], time: TimeEncoding, includeLevel: Bool = false) -> [UInt8] {
-        var o = JSONBytes()
+        let o = JSONBytes()
         // About 24 bytes per cell: one growth of the buffer instead of ~20 doublings for large answers.
-        o.bytes.reserveCapacity(256 + 24 * results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.rowCount * max(1, $1.columns.count) } })
+        o.reserveCapacity(256 + 24 * results.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.rowCount * max(1, $1.columns.count) } })
         o.raw("{\"results\":[")
         for (i, r) in results.enumerated() {
             if i > 0 { o.raw(",") }
-            statement(r, time: time, includeLevel: includeLevel, into: &o)
+            statement(r, time: time, includeLevel: includeLevel, into: o)
         }
         o.raw("]}")
         return o.bytes
@@ -46,13 +46,13 @@ public enum ResultEncoding {
     /// One statement's result object, optionally marked `partial` (chunked responses).
     public static func statement(_ r: StatementResult, time: TimeEncoding, includeLevel: Bool = false, partial: Bool = false,
                                  seriesPartial: Bool = false, into text: inout String) {
-        var o = JSONBytes()
-        statement(r, time: time, includeLevel: includeLevel, partial: partial, seriesPartial: seriesPartial, into: &o)
+        let o = JSONBytes()
+        statement(r, time: time, includeLevel: includeLevel, partial: partial, seriesPartial: seriesPartial, into: o)
         text += o.text
     }
 
     static func statement(_ r: StatementResult, time: TimeEncoding, includeLevel: Bool = false, partial: Bool = false,
-                          seriesPartial: Bool = false, into o: inout JSONBytes) {
+                          seriesPartial: Bool = false, into o: JSONBytes) {
         o.raw("{\"statement_id\":")
         o.int(Int64(r.statementID))
         if includeLevel, let l = r.level {
@@ -63,7 +63,7 @@ public enum ResultEncoding {
             o.raw(",\"series\":[")
             for (k, s) in r.series.enumerated() {
                 if k > 0 { o.raw(",") }
-                series(s, hasTime: r.hasTime, time: time, partial: seriesPartial && k == r.series.count - 1, into: &o)
+                series(s, hasTime: r.hasTime, time: time, partial: seriesPartial && k == r.series.count - 1, into: o)
             }
             o.raw("]")
         }
@@ -88,7 +88,7 @@ public enum ResultEncoding {
         o.raw("}")
     }
 
-    static func series(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, partial: Bool, into o: inout JSONBytes) {
+    static func series(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, partial: Bool, into o: JSONBytes) {
         o.raw("{")
         var first = true
         if let n = s.name {
@@ -118,9 +118,9 @@ public enum ResultEncoding {
         // Rows and values are read in place (no copy, so no reference counting per value: SHOW TAG
         // VALUES answers hundreds of thousands of string rows).
         if case .strings(let cols) = s.storage {
-            stringRows(cols, into: &o)
+            stringRows(cols, into: o)
         } else {
-            rows(s, hasTime: hasTime, time: time, into: &o)
+            rows(s, hasTime: hasTime, time: time, into: o)
         }
         o.raw("]")
         if partial { o.raw(",\"partial\":true") }
@@ -128,7 +128,7 @@ public enum ResultEncoding {
     }
 
     /// Rows of string columns, written from the columns' bytes without a String per cell.
-    private static func stringRows(_ cols: [StringColumn], into o: inout JSONBytes) {
+    private static func stringRows(_ cols: [StringColumn], into o: JSONBytes) {
         let n = cols[0].count
         var starts = [Int](repeating: 0, count: cols.count)
         for r in 0..<n {
@@ -143,7 +143,7 @@ public enum ResultEncoding {
         }
     }
 
-    private static func rows(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, into o: inout JSONBytes) {
+    private static func rows(_ s: ResultSeries, hasTime: Bool, time: TimeEncoding, into o: JSONBytes) {
         var firstRow = true
         s.withRows { row in
             if firstRow { firstRow = false } else { o.raw(",") }
@@ -259,65 +259,136 @@ extension String {
 }
 
 /// The bytes of a JSON answer, written without a String per value: the query result hot path
-/// (integers and times are formatted straight into the buffer).
-struct JSONBytes {
-    var bytes: [UInt8] = []
+/// (integers and times are formatted straight into the buffer). The buffer is managed by hand:
+/// an `[UInt8]` checks uniqueness and capacity on every append, which cost a quarter of a
+/// 44,640-row answer's encoding.
+final class JSONBytes {
+    private var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
 
-    init() { bytes.reserveCapacity(4096) }
+    init(capacity: Int = 4096) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    deinit { base.deallocate() }
 
-    @inline(__always) mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    /// The bytes written so far.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    func reserveCapacity(_ n: Int) { if n > capacity { grow(n) } }
+
+    @inline(__always) private func ensure(_ n: Int) {
+        if count &+ n > capacity { grow(count + n) }
+    }
+
+    private func grow(_ need: Int) {
+        let cap = max(need, capacity * 2)
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = cap
+    }
+
+    @inline(__always) func byte(_ b: UInt8) {
+        ensure(1)
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always) func append(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let p = u.baseAddress, u.count > 0 else { return }
+        ensure(u.count)
+        (base + count).update(from: p, count: u.count)
+        count &+= u.count
+    }
+
+    @inline(__always) func raw(_ s: StaticString) {
+        if s.utf8CodeUnitCount == 1 { byte(s.utf8Start.pointee) } else { append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
     }
 
     /// Text known to need no escaping (digits, RFC 3339 times).
-    @inline(__always) mutating func ascii(_ s: String) {
+    @inline(__always) func ascii(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { append($0) }
     }
 
-    mutating func string(_ s: String) {
+    func string(_ s: String) {
         // Native strings are read in place; small (inline) ones are copied to the stack.
         if s.utf8.withContiguousStorageIfAvailable({ quoted($0) }) != nil { return }
         var s = s
         s.withUTF8 { quoted($0) }
     }
 
-    mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
+    func quoted(_ u: UnsafeBufferPointer<UInt8>) {
         if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(0x22)
-            bytes.append(contentsOf: u)
-            bytes.append(0x22)
+            ensure(u.count + 2)
+            base[count] = 0x22
+            count &+= 1
+            append(u)
+            base[count] = 0x22
+            count &+= 1
         } else {
             var q = JSONWriter.quote(String(decoding: u, as: UTF8.self))
-            q.withUTF8 { bytes.append(contentsOf: $0) }
+            q.withUTF8 { append($0) }
         }
     }
 
-    @inline(__always) mutating func int(_ v: Int64) {
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+    @inline(__always) func int(_ v: Int64) {
+        if v < 0 { byte(UInt8(ascii: "-")) }
         uint(v.magnitude)
     }
 
-    mutating func uint(_ v: UInt64) {
+    /// "00" … "99": two digits per division.
+    private static let pairs: [UInt8] = {
+        var out: [UInt8] = []
+        for n in 0..<100 {
+            out.append(UInt8(48 + n / 10))
+            out.append(UInt8(48 + n % 10))
+        }
+        return out
+    }()
+
+    func uint(_ v: UInt64) {
         if v < 10 {
-            bytes.append(0x30 &+ UInt8(truncatingIfNeeded: v))
+            byte(0x30 &+ UInt8(truncatingIfNeeded: v))
             return
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
-            var m = v, i = 20
-            while m > 0 {
-                i -= 1
-                buf[i] = 0x30 &+ UInt8(truncatingIfNeeded: m % 10)
-                m /= 10
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
+        ensure(20)
+        // Digit count by comparison (no chain of divisions), then two digits per division.
+        var digits = 2
+        var p: UInt64 = 100
+        while digits < 20 && v >= p {
+            digits += 1
+            p = digits == 20 ? .max : p &* 10
         }
+        var i = count + digits
+        var m = v
+        Self.pairs.withUnsafeBufferPointer { pairs in
+            while m >= 100 {
+                let r = Int(m % 100)
+                m /= 100
+                i -= 2
+                base[i] = pairs[2 * r]
+                base[i + 1] = pairs[2 * r + 1]
+            }
+            if m >= 10 {
+                i -= 2
+                base[i] = pairs[2 * Int(m)]
+                base[i + 1] = pairs[2 * Int(m) + 1]
+            } else {
+                i -= 1
+                base[i] = 0x30 &+ UInt8(truncatingIfNeeded: m)
+            }
+        }
+        count += digits
     }
 
     /// A value as `ResultEncoding.json(_:)` writes it.
-    mutating func value(_ v: QValue) {
+    func value(_ v: QValue) {
         switch v {
         case .null: raw("null")
         case .float(let d):

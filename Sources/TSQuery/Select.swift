@@ -128,11 +128,12 @@ struct SelectExecutor {
         for (gk, result) in zip(keys, computed) {
             guard var rows = result, !rows.isEmpty else { continue }
             if stmt.descending { rows.reverse() }
-            if let o = stmt.offset, o > 0 { rows = Array(rows.dropFirst(o)) }
-            if let l = stmt.limit, l > 0 { rows = Array(rows.prefix(l)) }
+            let lo = min(rows.count, max(0, stmt.offset ?? 0))
+            let hi = (stmt.limit ?? 0) > 0 ? min(rows.count, lo + stmt.limit!) : rows.count
+            if lo > 0 || hi < rows.count { rows = rows.rows(lo..<hi) }
             if rows.isEmpty { continue }
             let tags = sortedTags.map { (key: $0.element, value: gk[$0.offset]) }
-            out.append(ResultSeries(name: m, tags: tags, columns: ["time"] + columns.items.map(\.name), values: rows))
+            out.append(ResultSeries(name: m, tags: tags, columns: ["time"] + columns.items.map(\.name), cells: rows.cells))
         }
         return (out, plan?.level.name)
     }
@@ -141,7 +142,7 @@ struct SelectExecutor {
 
     /// Rows of one group, or nil when the group has no point in range.
     private func aggregateRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange,
-                               plan: RollupPlan?, tags: Set<String>, fields: [String: ValueType], singleGroup: Bool) throws -> [[QValue]]? {
+                               plan: RollupPlan?, tags: Set<String>, fields: [String: ValueType], singleGroup: Bool) throws -> Rows? {
         // As InfluxDB does, a transformation over GROUP BY time buckets also sees the bucket
         // just before the range (after it, descending), so the first row has a value too.
         var evalRange = range
@@ -161,12 +162,13 @@ struct SelectExecutor {
         // A single selector without GROUP BY time reports the selected point's time.
         let calls = columns.items.enumerated().filter { !$0.element.isTag(tags, fields) }
         let selectorTime = stmt.groupByTime == nil && calls.count == 1 && calls[0].element.expr.isSelectorCall
-        var rows: [[QValue]]
+        var rows = Rows(width: columns.items.count + 1)
         if calls.count < columns.items.count {
             // One selector plus tags: each row carries the tags of the series its point came from.
             let values = try ctx.evaluate(calls[0].element.expr, selectorTime: selectorTime)
             guard ctx.points > 0 else { return nil }
-            rows = values.enumerated().map { i, p in
+            rows.reserveCapacity(values.count)
+            for (i, p) in values.enumerated() {
                 var row: [QValue] = [.integer(p.0)]
                 let ref = i < ctx.rowSeries.count ? ctx.rowSeries[i] : nil
                 for (k, c) in columns.items.enumerated() {
@@ -174,7 +176,7 @@ struct SelectExecutor {
                     guard case .varRef(let tag, _) = c.expr, let v = ref?.key.tagValue(tag) else { row.append(.null); continue }
                     row.append(.string(v))
                 }
-                return row
+                rows.append(row)
             }
         } else {
             var cols: [[(Int64, QValue)]] = []
@@ -186,11 +188,12 @@ struct SelectExecutor {
         }
         if transforms, let g = stmt.groupByTime {
             let first = Buckets.floor(range.min, g.interval, g.offset), last = Buckets.floor(range.max, g.interval, g.offset)
-            rows.removeAll { $0[0].timeValue < first || $0[0].timeValue > last }
+            let all = rows
+            rows.removeAll { all.time($0) < first || all.time($0) > last }
         }
         // percentile() that selects no point emits nothing (InfluxDB): such a group has no series.
         let onlyPercentiles = columns.items.allSatisfy { if case .call("percentile", _) = $0.expr { true } else { false } }
-        if onlyPercentiles && rows.allSatisfy({ $0.dropFirst().allSatisfy(\.isNull) }) { return nil }
+        if onlyPercentiles && rows.valuesAllNull { return nil }
         return rows
     }
 
@@ -358,13 +361,13 @@ struct SelectExecutor {
 
     // MARK: raw mode
 
-    private func rawRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange, tagSet: Set<String>) throws -> [[QValue]] {
+    private func rawRows(db: String, _ columns: Columns, _ bySeries: [String: [SeriesRef]], range: TimeRange, tagSet: Set<String>) throws -> Rows {
         // Tag sets: the series of different fields with the same tags are joined on time.
         var tagsets: [[Tag]: [String: SeriesRef]] = [:]
         for (f, refs) in bySeries {
             for r in refs { tagsets[r.key.tags, default: [:]][f] = r }
         }
-        var all: [[QValue]] = []
+        var all = Rows(width: columns.items.count + 1)
         for ts in tagsets.keys.sorted(by: tagSetPrecedes) {
             let fields = tagsets[ts]!
             var data: [String: [(Int64, QValue)]] = [:]
@@ -389,19 +392,19 @@ struct SelectExecutor {
             var rows = join(cols)
             if !tagColumns.isEmpty {
                 let tagMap = Dictionary(ts.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-                for r in rows.indices {
-                    for (i, k) in tagColumns { rows[r][i + 1] = tagMap[k].map { .string($0) } ?? .null }
+                for r in 0..<rows.count {
+                    for (i, k) in tagColumns { rows[r, i + 1] = tagMap[k].map { .string($0) } ?? .null }
                 }
             }
-            all += rows
+            all.append(contentsOf: rows)
         }
         // Several tag sets in one group: ordered by time, stable by tag set.
         if tagsets.count > 1 {
-            let order = all.indices.sorted { a, b in
-                let ta = all[a][0].timeValue, tb = all[b][0].timeValue
+            let order = (0..<all.count).sorted { a, b in
+                let ta = all.time(a), tb = all.time(b)
                 return ta < tb || (ta == tb && a < b)
             }
-            all = order.map { all[$0] }
+            all = all.gather(order)
         }
         return all
     }
@@ -441,12 +444,14 @@ func tagSetPrecedes(_ a: [Tag], _ b: [Tag]) -> Bool {
 }
 
 /// Outer join of time-sorted columns into rows `[time, c0, c1, ...]`.
-func join(_ cols: [[(Int64, QValue)]]) -> [[QValue]] {
+func join(_ cols: [[(Int64, QValue)]]) -> Rows {
+    var rows = Rows(width: cols.count + 1)
     if cols.count == 1 {
-        return cols[0].map { [.integer($0.0), $0.1] }
+        rows.reserveCapacity(cols[0].count)
+        for p in cols[0] { rows.append(time: p.0, p.1) }
+        return rows
     }
     var idx = Array(repeating: 0, count: cols.count)
-    var rows: [[QValue]] = []
     while true {
         var t = Int64.max
         var any = false
@@ -455,16 +460,15 @@ func join(_ cols: [[(Int64, QValue)]]) -> [[QValue]] {
             any = true
         }
         if !any { break }
-        var row: [QValue] = [.integer(t)]
+        rows.appendCell(.integer(t))
         for k in cols.indices {
             if idx[k] < cols[k].count && cols[k][idx[k]].0 == t {
-                row.append(cols[k][idx[k]].1)
+                rows.appendCell(cols[k][idx[k]].1)
                 idx[k] += 1
             } else {
-                row.append(.null)
+                rows.appendCell(.null)
             }
         }
-        rows.append(row)
     }
     return rows
 }

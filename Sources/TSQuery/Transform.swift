@@ -66,7 +66,8 @@ enum Arithmetic {
         case (.column(let x), .scalar(let s)): return x.map { ($0.0, try! compute(op, $0.1, s)) }
         case (.scalar(let s), .column(let y)): return y.map { ($0.0, try! compute(op, s, $0.1)) }
         case (.column(let x), .column(let y)):
-            return join([x, y]).map { row in (row[0].timeValue, try! compute(op, row[1], row[2])) }
+            let rows = join([x, y])
+            return (0..<rows.count).map { r in (rows.time(r), try! compute(op, rows[r, 1], rows[r, 2])) }
         case (.scalar, .scalar):
             throw QueryError("a field expression needs at least one field or function")
         }

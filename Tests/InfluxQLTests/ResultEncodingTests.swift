@@ -61,4 +61,20 @@ final class ResultEncodingTests: XCTestCase {
         XCTAssertEqual(grown.rowCount, 4)
         XCTAssertEqual(grown.values.last, [.string("x"), .string("y")])
     }
+
+    /// Integers are written digit pairs at a time: every length and both extremes.
+    func testIntegersAtEveryLength() {
+        var ints: [Int64] = [0, -1, Int64.min, Int64.max]
+        var p: Int64 = 1
+        for _ in 0..<18 {
+            p *= 10
+            ints += [p - 1, p, p + 1, -p, -(p - 1)]
+        }
+        var uints: [UInt64] = [0, 9, 10, UInt64.max, UInt64.max - 1, 10_000_000_000_000_000_000, 9_999_999_999_999_999_999]
+        uints += ints.filter { $0 >= 0 }.map { UInt64($0) }
+        let s = ResultSeries(name: "m", columns: ["time", "v"], values: ints.map { [.integer(1), .integer($0)] } + uints.map { [.integer(1), .unsigned($0)] })
+        let json = ResultEncoding.json([StatementResult(statementID: 0, series: [s], hasTime: true)], time: .epoch(unit: 1))
+        let expected = (ints.map { "[1,\($0)]" } + uints.map { "[1,\($0)]" }).joined(separator: ",")
+        XCTAssertTrue(json.contains("\"values\":[" + expected + "]"), json)
+    }
 }
