@@ -358,33 +358,53 @@ final class JSONBytes {
             return
         }
         ensure(20)
-        // Digit count by comparison (no chain of divisions), then two digits per division.
-        var digits = 2
-        var p: UInt64 = 100
-        while digits < 20 && v >= p {
-            digits += 1
-            p = digits == 20 ? .max : p &* 10
-        }
-        var i = count + digits
-        var m = v
+        // Split into 8-digit parts: their digit pairs are independent chains of 32-bit divisions.
         Self.pairs.withUnsafeBufferPointer { pairs in
-            while m >= 100 {
-                let r = Int(m % 100)
-                m /= 100
-                i -= 2
-                base[i] = pairs[2 * r]
-                base[i + 1] = pairs[2 * r + 1]
-            }
-            if m >= 10 {
-                i -= 2
-                base[i] = pairs[2 * Int(m)]
-                base[i + 1] = pairs[2 * Int(m) + 1]
+            let pairs = pairs.baseAddress!
+            if v < 100_000_000 {
+                count += Self.leading(UInt32(v), base + count, pairs)
+            } else if v < 10_000_000_000_000_000 {
+                count += Self.leading(UInt32(v / 100_000_000), base + count, pairs)
+                Self.eight(UInt32(v % 100_000_000), base + count, pairs)
+                count += 8
             } else {
-                i -= 1
-                base[i] = 0x30 &+ UInt8(truncatingIfNeeded: m)
+                count += Self.leading(UInt32(v / 10_000_000_000_000_000), base + count, pairs)
+                let r = v % 10_000_000_000_000_000
+                Self.eight(UInt32(r / 100_000_000), base + count, pairs)
+                Self.eight(UInt32(r % 100_000_000), base + count + 8, pairs)
+                count += 16
             }
         }
-        count += digits
+    }
+
+    /// Writes `v` (< 10⁸) without leading zeros; returns its digit count.
+    @inline(__always) private static func leading(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>, _ pairs: UnsafePointer<UInt8>) -> Int {
+        let n = v < 10 ? 1 : v < 100 ? 2 : v < 1_000 ? 3 : v < 10_000 ? 4 : v < 100_000 ? 5 : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : 8
+        var m = v, i = n
+        while m >= 100 {
+            let r = Int(m % 100)
+            m /= 100
+            i -= 2
+            out[i] = pairs[2 * r]
+            out[i + 1] = pairs[2 * r + 1]
+        }
+        if m >= 10 {
+            out[0] = pairs[2 * Int(m)]
+            out[1] = pairs[2 * Int(m) + 1]
+        } else {
+            out[0] = 0x30 &+ UInt8(truncatingIfNeeded: m)
+        }
+        return n
+    }
+
+    /// Writes `v` (< 10⁸) as exactly 8 digits.
+    @inline(__always) private static func eight(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>, _ pairs: UnsafePointer<UInt8>) {
+        let hi = v / 10_000, lo = v % 10_000
+        let a = Int(hi / 100), b = Int(hi % 100), c = Int(lo / 100), d = Int(lo % 100)
+        out[0] = pairs[2 * a]; out[1] = pairs[2 * a + 1]
+        out[2] = pairs[2 * b]; out[3] = pairs[2 * b + 1]
+        out[4] = pairs[2 * c]; out[5] = pairs[2 * c + 1]
+        out[6] = pairs[2 * d]; out[7] = pairs[2 * d + 1]
     }
 
     /// A value as `ResultEncoding.json(_:)` writes it.
