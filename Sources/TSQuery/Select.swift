@@ -370,6 +370,22 @@ struct SelectExecutor {
         var all = Rows(width: columns.items.count + 1)
         for ts in tagsets.keys.sorted(by: tagSetPrecedes) {
             let fields = tagsets[ts]!
+            if columns.items.count == 1, case .varRef(let n, let hint) = columns.items[0].expr, hint != .tag,
+               fields.count == 1, let ref = fields[n] {
+                // One plain field (the common raw select): rows straight from the decoded
+                // columns, without a tuple per point and a join.
+                try engine.scan(try engine.snapshot(db, [ref], range: range)[0], range: range) { cols in
+                    switch cols.values {
+                    case .float(let vs): for i in 0..<cols.count { all.append(time: cols.timestamps[i], .float(vs[i])) }
+                    case .integer(let vs): for i in 0..<cols.count { all.append(time: cols.timestamps[i], .integer(vs[i])) }
+                    case .unsigned(let vs): for i in 0..<cols.count { all.append(time: cols.timestamps[i], .unsigned(vs[i])) }
+                    case .boolean(let vs): for i in 0..<cols.count { all.append(time: cols.timestamps[i], .boolean(vs[i])) }
+                    case .string(let vs): for i in 0..<cols.count { all.append(time: cols.timestamps[i], .string(vs[i])) }
+                    }
+                    return true
+                }
+                continue
+            }
             var data: [String: [(Int64, QValue)]] = [:]
             for (f, ref) in fields {
                 var pts: [(Int64, QValue)] = []
